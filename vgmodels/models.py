@@ -1,0 +1,211 @@
+"""The deep MLP, built from one ModelConfig: depth, width, activation, init, norm, skips."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import torch
+from torch import nn
+
+from .layers import BoostedSigmoid, GradientNormalization, MyNormalization
+
+ACTIVATIONS = {
+    "sigmoid": nn.Sigmoid,
+    "tanh": nn.Tanh,
+    "relu": nn.ReLU,
+    "leaky_relu": nn.LeakyReLU,
+    "elu": nn.ELU,
+    "prelu": nn.PReLU,
+    "softplus": nn.Softplus,
+    "swish": nn.SiLU,
+    "gelu": nn.GELU,
+}
+SATURATING = {"sigmoid", "tanh"}
+RELU_FAMILY = {"relu", "leaky_relu", "prelu", "elu"}
+NORMS = ("none", "batchnorm", "mynorm", "layernorm")
+INITS = ("normal", "xavier", "kaiming", "zero", "default")
+SKIPS = ("none", "paper", "preact")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Every knob of the MLP; the baseline is the source's Model 3."""
+
+    depth: int = 7  # hidden Linear layers
+    width: int = 128
+    activation: str = "sigmoid"
+    init: str = "normal"
+    init_std: float = 0.05
+    norm: str = "none"
+    skip: str = "none"  # paper: h1 -> h3 and h4 -> h6 adds; preact: pre-activation residual blocks
+    grad_norm: bool = False  # GradientNormalization after every Linear
+    boost_beta: float = 0.0  # > 0: sigmoid with derivative sigmoid' + beta
+    standardize_input: bool = False
+    in_features: int = 784
+    classes: int = 10
+
+    def __post_init__(self):
+        for name, value, allowed in (
+            ("activation", self.activation, tuple(ACTIVATIONS)),
+            ("norm", self.norm, NORMS),
+            ("init", self.init, INITS),
+            ("skip", self.skip, SKIPS),
+        ):
+            if value not in allowed:
+                raise ValueError(f"unknown {name} {value!r}; accepted: {', '.join(allowed)}")
+        if self.skip == "preact" and self.depth % 2 != 1:
+            raise ValueError("skip='preact' needs an odd depth (stem + blocks of two)")
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _norm(kind: str, width: int) -> nn.Module:
+    if kind == "batchnorm":
+        return nn.BatchNorm1d(width)
+    if kind == "layernorm":
+        return nn.LayerNorm(width)
+    if kind == "mynorm":
+        return MyNormalization()
+    return nn.Identity()
+
+
+def _activation(cfg: ModelConfig) -> nn.Module:
+    if cfg.activation == "sigmoid" and cfg.boost_beta > 0:
+        return BoostedSigmoid(cfg.boost_beta)
+    return ACTIVATIONS[cfg.activation]()
+
+
+class HiddenLayer(nn.Module):
+    """Linear -> [GradientNormalization] -> norm -> activation (post-activation order)."""
+
+    def __init__(self, cfg: ModelConfig, fan_in: int):
+        super().__init__()
+        self.linear = nn.Linear(fan_in, cfg.width)
+        self.gradnorm = GradientNormalization() if cfg.grad_norm else nn.Identity()
+        self.norm = _norm(cfg.norm, cfg.width)
+        self.act = _activation(cfg)
+
+    def forward(self, x: torch.Tensor, record: list | None = None) -> torch.Tensor:
+        z = self.norm(self.gradnorm(self.linear(x)))  # (B, width)
+        h = self.act(z)
+        if record is not None:
+            record.append((z, h))
+        return h
+
+
+class PreActBlock(nn.Module):
+    """Pre-activation residual block: h + Linear(act(norm(Linear(act(norm(h))))))."""
+
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        self.norm1, self.act1 = _norm(cfg.norm, cfg.width), _activation(cfg)
+        self.linear1 = nn.Linear(cfg.width, cfg.width)
+        self.norm2, self.act2 = _norm(cfg.norm, cfg.width), _activation(cfg)
+        self.linear2 = nn.Linear(cfg.width, cfg.width)
+
+    def forward(self, h: torch.Tensor, record: list | None = None) -> torch.Tensor:
+        z1 = self.norm1(h)
+        a1 = self.act1(z1)
+        z2 = self.norm2(self.linear1(a1))
+        a2 = self.act2(z2)
+        if record is not None:
+            record += [(z1, a1), (z2, a2)]
+        return h + self.linear2(a2)
+
+
+class DeepMLP(nn.Module):
+    """784 -> depth x width -> 10; `active_depth` < depth runs only the first hidden layers."""
+
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        self.cfg = cfg
+        self.register_buffer("in_mean", torch.zeros(()))
+        self.register_buffer("in_std", torch.ones(()))
+        if cfg.skip == "preact":
+            self.stem = nn.Linear(cfg.in_features, cfg.width)
+            self.blocks = nn.ModuleList(PreActBlock(cfg) for _ in range((cfg.depth - 1) // 2))
+            self.final_norm, self.final_act = _norm(cfg.norm, cfg.width), _activation(cfg)
+        else:
+            fan_in = [cfg.in_features] + [cfg.width] * (cfg.depth - 1)
+            self.hidden = nn.ModuleList(HiddenLayer(cfg, f) for f in fan_in)
+        self.head = nn.Linear(cfg.width, cfg.classes)
+        self.active_depth = cfg.depth
+        init_weights(self, cfg)
+
+    def linears(self) -> list[nn.Linear]:
+        """Every Linear in forward order; the last one is the output layer."""
+        return [m for m in self.modules() if isinstance(m, nn.Linear)]
+
+    def set_input_stats(self, mean: float, std: float) -> None:
+        self.in_mean.fill_(mean)
+        self.in_std.fill_(std)
+
+    def forward(self, x: torch.Tensor, record: list | None = None) -> torch.Tensor:
+        if self.cfg.standardize_input:
+            x = (x - self.in_mean) / self.in_std
+        if self.cfg.skip == "preact":
+            h = self.stem(x)
+            for block in self.blocks:
+                h = block(h, record)
+            z = self.final_norm(h)
+            h = self.final_act(z)
+            if record is not None:
+                record.append((z, h))
+            return self.head(h)
+        h = x
+        outputs = []
+        for i, layer in enumerate(self.hidden[: self.active_depth]):
+            h = layer(h, record)
+            # paper's skips: layer 1's output joins layer 3's, layer 4's joins layer 6's
+            if self.cfg.skip == "paper" and i in (2, 5):
+                h = h + outputs[i - 2]
+            outputs.append(h)
+        return self.head(h)
+
+
+def init_weights(model: DeepMLP, cfg: ModelConfig) -> None:
+    """Initialize every Linear as the config says; biases are zero except under 'default'."""
+    if cfg.init == "default":
+        return
+    for m in model.linears():
+        if cfg.init == "normal":
+            nn.init.normal_(m.weight, 0.0, cfg.init_std)
+        elif cfg.init == "xavier":
+            nn.init.xavier_normal_(m.weight)
+        elif cfg.init == "kaiming":
+            nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
+        elif cfg.init == "zero":
+            nn.init.zeros_(m.weight)
+        nn.init.zeros_(m.bias)
+
+
+def flops_per_sample(
+    cfg: ModelConfig, active_depth: int | None = None, trainable: tuple[int, ...] | None = None
+) -> float:
+    """Matmul FLOPs of one training sample (elementwise work left out).
+
+    Forward is 2mn per Linear; backward adds 2mn for a weight gradient where the layer learns and
+    2mn for an input gradient where any layer below it learns. The head always learns.
+    """
+    d = cfg.depth if active_depth is None else active_depth
+    learns = [trainable is None or i in trainable for i in range(d)] + [True]
+    shapes = [(cfg.in_features, cfg.width)] + [(cfg.width, cfg.width)] * (d - 1)
+    shapes.append((cfg.width, cfg.classes))
+    total = 0.0
+    for j, (m, n) in enumerate(shapes):
+        total += 2.0 * m * n * (1 + learns[j] + any(learns[:j]))
+    return total
+
+
+def n_params(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+def describe(cfg: ModelConfig) -> str:
+    """A short architecture string: 784-128x7-10 sigmoid."""
+    extras = [x for x in (cfg.norm if cfg.norm != "none" else "", cfg.skip if cfg.skip != "none" else "") if x]
+    return f"{cfg.in_features}-{cfg.width}x{cfg.depth}-{cfg.classes} {cfg.activation}" + (
+        f" ({', '.join(extras)})" if extras else ""
+    )
+

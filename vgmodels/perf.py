@@ -1,0 +1,124 @@
+"""Speed: device choice, the machine's fp32 matmul peak, MFU, and a seed-style reference loop."""
+
+from __future__ import annotations
+
+import functools
+import platform
+import time
+
+import torch
+from torch import nn
+
+DEVICES = ("auto", "cpu", "cuda", "mps")
+
+
+def resolve_device(name: str = "auto") -> torch.device:
+    """auto -> CUDA, then MPS, then CPU; an unknown or absent device is a ValueError."""
+    if name not in DEVICES:
+        raise ValueError(f"unknown device {name!r}; accepted: {', '.join(DEVICES)}")
+    cuda = torch.cuda.is_available()
+    mps = getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()
+    if name == "auto":
+        return torch.device("cuda" if cuda else "mps" if mps else "cpu")
+    if (name == "cuda" and not cuda) or (name == "mps" and not mps):
+        raise ValueError(f"device {name!r} is not available here; accepted: auto, cpu")
+    return torch.device(name)
+
+
+def sync(device: torch.device) -> None:
+    """Wait for queued device work (a no-op on the CPU)."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    elif device.type == "mps":
+        torch.mps.synchronize()
+
+
+def device_name(device: torch.device) -> str:
+    """Human name of the device: GPU model or CPU model with thread count."""
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return f"{cpu} ({torch.get_num_threads()} threads)"
+
+
+@functools.lru_cache(maxsize=None)
+def matmul_peak_gflops(device_type: str = "cpu", n: int = 1024, seconds: float = 0.5) -> float:
+    """Best fp32 GFLOP/s of an n x n matmul on this device, over about `seconds` of repeats."""
+    device = torch.device(device_type)
+    a = torch.randn(n, n, device=device)
+    b = torch.randn(n, n, device=device)
+    c = torch.empty(n, n, device=device)
+    for _ in range(3):
+        torch.mm(a, b, out=c)
+    sync(device)
+    best = float("inf")
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline or best == float("inf"):
+        t0 = time.perf_counter()
+        for _ in range(4):
+            torch.mm(a, b, out=c)
+        sync(device)
+        best = min(best, (time.perf_counter() - t0) / 4)
+    return 2.0 * n**3 / best / 1e9
+
+
+def mfu(flops: float, seconds: float, peak_gflops: float) -> float | None:
+    """Achieved FLOP/s over the probed peak (None when nothing was timed)."""
+    if seconds <= 0 or peak_gflops <= 0:
+        return None
+    return flops / seconds / (peak_gflops * 1e9)
+
+
+def seed_style_epochs(case, epochs: int, device: torch.device, seed: int = 0) -> list[float]:
+    """Seconds per epoch of a faithful seed-style loop: torchvision dataset, ToTensor, DataLoader.
+
+    It trains the case's model the way the source notebooks do (per-batch .item() calls, a
+    validation pass through a DataLoader each epoch), so the ratio to our trainer is like for like.
+    """
+    from torchvision import datasets, transforms
+
+    from .data import ensure_raw_cache
+    from .models import DeepMLP
+
+    root = ensure_raw_cache()
+    torch.manual_seed(seed)
+    full = datasets.FashionMNIST(str(root), train=True, download=False, transform=transforms.ToTensor())
+    n_val = len(full) // 10
+    train_set, val_set = torch.utils.data.random_split(full, [len(full) - n_val, n_val])
+    train_loader = torch.utils.data.DataLoader(train_set, batch_size=case.train.batch_size, shuffle=True)
+    val_loader = torch.utils.data.DataLoader(val_set, batch_size=case.train.batch_size)
+    model = DeepMLP(case.model).to(device)
+    opt = torch.optim.SGD(model.parameters(), lr=case.train.lr, momentum=case.train.momentum)
+    loss_fn = nn.CrossEntropyLoss()
+    seconds = []
+    for _ in range(epochs):
+        t0 = time.perf_counter()
+        model.train()
+        running_loss, correct, total = 0.0, 0, 0
+        for x, y in train_loader:
+            x, y = x.view(x.size(0), -1).to(device), y.to(device)
+            opt.zero_grad()
+            out = model(x)
+            loss = loss_fn(out, y)
+            loss.backward()
+            opt.step()
+            running_loss += loss.item()
+            correct += (out.argmax(1) == y).sum().item()
+            total += y.size(0)
+        model.eval()
+        with torch.no_grad():
+            for x, y in val_loader:
+                x, y = x.view(x.size(0), -1).to(device), y.to(device)
+                out = model(x)
+                running_loss += loss_fn(out, y).item()
+        sync(device)
+        seconds.append(time.perf_counter() - t0)
+    return seconds

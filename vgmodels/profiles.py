@@ -1,0 +1,42 @@
+"""Named cost presets: data size, epoch budget and seeds (smoke / quick / paper / paper300)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How much to run; None sizes mean the full split (54k / 6k / 10k)."""
+
+    name: str
+    epochs: int
+    seeds: int
+    n_train: int | None = None
+    n_val: int | None = None
+    n_test: int | None = None
+    probe_size: int = 512
+    exact_layerwise: bool = False  # layer-wise phases take the paper's exact 6 x 100 + 300 epochs
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def with_epochs(self, epochs: int | None) -> Profile:
+        return self if epochs is None else replace(self, epochs=epochs, exact_layerwise=False)
+
+
+PROFILES = {
+    "smoke": Profile("smoke", epochs=2, seeds=1, n_train=4096, n_val=1024, n_test=2048, probe_size=256),
+    "quick": Profile("quick", epochs=20, seeds=1),
+    "paper": Profile("paper", epochs=100, seeds=3),
+    "paper300": Profile("paper300", epochs=300, seeds=3, exact_layerwise=True),
+}
+DEFAULT_PROFILE = "quick"
+
+
+def get_profile(name: str) -> Profile:
+    """The named profile, or ValueError naming the accepted ones."""
+    try:
+        return PROFILES[name]
+    except KeyError:
+        raise ValueError(f"unknown profile {name!r}; accepted: {', '.join(PROFILES)}") from None
