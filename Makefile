@@ -1,0 +1,54 @@
+# The two set-up commands of the README: `make report` and `make test`. Each installs what it needs.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+DEBS := dataset-fashion-mnist chromium poppler-utils fonts-dejavu-core
+PROFILE ?= quick
+RESULTS := results/bench-$(PROFILE).json
+
+.PHONY: report test install system bench baselines lint clean
+
+install: system $(STAMP)
+
+system:
+	@dpkg -s $(DEBS) >/dev/null 2>&1 || { $(SUDO) apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q $(DEBS); }
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[dev]"
+	touch $@
+
+bench: install
+	mkdir -p results
+	$(PY) -m pytest bench/ -p no:cacheprovider --vg-profile $(PROFILE) --benchmark-json $(RESULTS)
+
+report: bench
+	$(PY) -m vgmodels.report --results $(RESULTS) --out site
+	@echo "site/index.html"; echo "site/report.pdf"
+
+test: install
+	$(PY) -m ruff check vgmodels bench tests
+	$(PY) -m pytest tests
+	mkdir -p results
+	$(PY) -m pytest bench/ -p no:cacheprovider --vg-profile smoke \
+	  --vg-baseline bench/baselines/smoke.json --benchmark-json results/bench-smoke.json
+
+# Regenerate the committed accuracy baselines (3 seeds each).
+baselines: install
+	mkdir -p results
+	$(PY) -m pytest bench/ -p no:cacheprovider --vg-profile smoke --vg-seeds 3 --benchmark-json results/seeds-smoke.json
+	$(PY) -m vgmodels.check results/seeds-smoke.json --write-baseline bench/baselines/smoke.json
+	$(PY) -m pytest bench/ -p no:cacheprovider --vg-profile quick --vg-seeds 3 --benchmark-json results/seeds-quick.json
+	$(PY) -m vgmodels.check results/seeds-quick.json --write-baseline bench/baselines/quick.json
+
+lint: install
+	$(PY) -m ruff format vgmodels bench tests
+	$(PY) -m ruff check --fix vgmodels bench tests
+
+clean:
+	rm -rf results .benchmarks .pytest_cache
