@@ -1,0 +1,59 @@
+"""One benchmark per remedy case: trains once per seed and carries every record in extra_info."""
+
+from __future__ import annotations
+
+import statistics
+
+import pytest
+
+from vgmodels.check import compare
+from vgmodels.remedies import REMEDIES
+from vgmodels.train import train_case
+
+# The study's claims, per profile, asserted on every seed's record. Each holds with a wide margin
+# on every seed we ran (see bench/baselines/quick.json for the measured means and spreads).
+CLAIMS = {
+    "quick": {
+        # 7 sigmoid layers with N(0, 0.05) weights: the first layer's gradient is ~1e-5 of the
+        # last one's, so 20 epochs of SGD lr 1e-2 leave the network at chance
+        "baseline": ("<", 0.20),
+        # normalizing before each sigmoid keeps derivatives near 0.25 in every layer
+        "batchnorm": (">", 0.75),
+        # Adam rescales each weight's step by its own gradient size, undoing the vanishing
+        "adam": (">", 0.75),
+    },
+}
+
+
+def test_case(benchmark, case_id, vg, dataset):
+    case = REMEDIES[case_id]
+
+    def run():
+        return [train_case(case, vg["profile"], s, vg["device"], dataset) for s in vg["seeds"]]
+
+    records = benchmark.pedantic(run, rounds=1, iterations=1, warmup_rounds=0)
+    accs = [r["test_acc"] for r in records]
+    benchmark.extra_info.update(
+        case=case_id,
+        profile=vg["profile"].name,
+        seeds=vg["seeds"],
+        test_acc_mean=statistics.fmean(accs),
+        diverged=[r["diverged"] for r in records],
+        records=records,
+    )
+    for r in records:
+        assert r["epochs_run"] >= 1 and len(r["history"]) == r["epochs_run"]
+        assert len(r["history"][0]["grad_norm"]) == case.model.depth + 1
+    claim = CLAIMS.get(vg["profile"].name, {}).get(case_id)
+    if claim:
+        op, bound = claim
+        for r in records:
+            ok = r["test_acc"] < bound if op == "<" else r["test_acc"] > bound
+            assert ok, f"{case_id} seed {r['seed']}: test_acc {r['test_acc']:.4f}, claimed {op} {bound}"
+    if vg["baseline"] is not None:
+        (row,) = [x for x in compare(records, vg["baseline"]) if x.case == case_id]
+        if row.regressed:
+            pytest.fail(
+                f"{case_id}: test_acc {row.current:.4f} below baseline {row.baseline:.4f} "
+                f"- tolerance {row.tolerance:.4f}"
+            )

@@ -1,0 +1,48 @@
+"""Speed: our trainer against a faithful seed-style loop on the same case, timed in one run."""
+
+from __future__ import annotations
+
+import statistics
+
+from vgmodels.models import flops_per_sample
+from vgmodels.perf import matmul_peak_gflops, seed_style_epochs
+from vgmodels.remedies import REMEDIES
+from vgmodels.train import train_case
+
+SPEED_CASE = "baseline"
+
+
+def test_speed(benchmark, vg, dataset):
+    case = REMEDIES[SPEED_CASE]
+    epochs = 1 if vg["profile"].name == "smoke" else 3
+    full = vg["profile"].n_train is None
+
+    def run():
+        ours = train_case(case, vg["profile"], 0, vg["device"], dataset, epochs=epochs)
+        seed_style = seed_style_epochs(case, epochs, vg["device"]) if full else None
+        return ours, seed_style
+
+    ours, seed_style = benchmark.pedantic(run, rounds=1, iterations=1, warmup_rounds=0)
+    ours_s = statistics.median(h["seconds"] for h in ours["history"])
+    flops = flops_per_sample(case.model) * ours["n_train"]
+    peak = matmul_peak_gflops(vg["device"].type)
+    info = {
+        "kind": "speed",
+        "case": SPEED_CASE,
+        "epochs": epochs,
+        "ours_seconds_per_epoch": ours_s,
+        "seed_style_seconds_per_epoch": statistics.median(seed_style) if seed_style else None,
+        "speedup": statistics.median(seed_style) / ours_s if seed_style else None,
+        "flops_per_epoch": flops,
+        "gflops_per_second": flops / ours_s / 1e9,
+        "peak_gflops": peak,
+        "mfu": flops / ours_s / (peak * 1e9),
+    }
+    benchmark.extra_info.update(info)
+    speedup = f"{info['speedup']:.1f}x" if seed_style else "n/a (subset profile)"
+    print(
+        f"\nspeed[{SPEED_CASE}]: ours {ours_s:.3f} s/epoch, seed-style "
+        f"{info['seed_style_seconds_per_epoch'] or float('nan'):.3f} s/epoch, ratio {speedup}, "
+        f"{info['gflops_per_second']:.0f} GFLOP/s, MFU {info['mfu']:.2f} of {peak:.0f} GFLOP/s"
+    )
+    assert info["flops_per_epoch"] > 0 and ours_s > 0
