@@ -1,0 +1,53 @@
+"""`python -m vgmodels list|run`: every case listed, bad input in one line with exit 2."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from vgmodels.remedies import REMEDIES
+
+DESIGN_IDS = """depth3 depth5 baseline std1 std10 relu relu_lr0.05 tanh leaky_relu elu prelu softplus
+swish gelu adam rmsprop sgd_momentum batchnorm mynorm skip layerwise_paper layerwise_greedy grad_norm
+sigmoid_boost zero_init relu_std1 grad_clip xavier kaiming_relu layernorm resnet_bn_relu""".split()
+
+
+def _run(*args):
+    return subprocess.run([sys.executable, "-m", "vgmodels", *args], capture_output=True, text=True)
+
+
+def test_list_prints_every_design_id():
+    out = _run("list")
+    assert out.returncode == 0
+    rows = [line.split("\t") for line in out.stdout.splitlines()]
+    assert [r[0] for r in rows] == DESIGN_IDS == list(REMEDIES)
+    assert all(len(r) == 3 and r[2] for r in rows)
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (("run", "nope"), "unknown case 'nope'; accepted: depth3"),
+        (("run", "baseline", "--profile", "huge"), "unknown profile 'huge'; accepted: smoke, quick"),
+        (("run", "baseline", "--device", "tpu"), "unknown device 'tpu'; accepted: auto, cpu"),
+        (("run", "baseline", "--epochs", "0"), "--epochs must be a positive integer"),
+    ],
+)
+def test_bad_input_one_line_exit_2_nothing_written(tmp_path, args, needle):
+    out_file = tmp_path / "r.json"
+    out = _run(*args, "--out", str(out_file))
+    assert out.returncode == 2
+    assert needle in out.stderr and len(out.stderr.strip().splitlines()) == 1
+    assert not out_file.exists()
+
+
+@pytest.mark.realdata
+def test_run_writes_a_record(tmp_path):
+    out_file = tmp_path / "r.json"
+    out = _run("run", "relu", "--profile", "smoke", "--epochs", "1", "--out", str(out_file))
+    assert out.returncode == 0, out.stderr
+    rec = json.loads(out_file.read_text())
+    assert rec["case"] == "relu" and rec["profile"] == "smoke" and rec["epochs_run"] == 1
+    assert rec["n_train"] == 4096 and rec["data_source"]
+    assert "epoch 1/1" in out.stderr  # one line per epoch off a terminal

@@ -1,0 +1,93 @@
+"""Metrics on hand-worked networks and given curves."""
+
+import math
+
+import pytest
+
+import torch
+from torch import nn
+
+from vgmodels import metrics
+from vgmodels.models import DeepMLP, ModelConfig
+
+
+def _tiny_relu():
+    """2 inputs, 2 ReLU units, 3 outputs; unit 2's pre-activation is negative for x = [1.5, 0.2]."""
+    model = DeepMLP(ModelConfig(depth=1, width=2, in_features=2, classes=3, activation="relu"))
+    with torch.no_grad():
+        model.hidden[0].linear.weight.copy_(torch.tensor([[1.0, -1.0], [-1.0, 0.5]]))
+        model.hidden[0].linear.bias.zero_()
+        model.head.weight.copy_(torch.tensor([[1.0, 0.0], [0.0, 1.0], [-1.0, 1.0]]))
+        model.head.bias.zero_()
+    return model
+
+
+def test_hand_built_relu_network_dead_unit_and_gradients():
+    model = _tiny_relu()
+    x, y = torch.tensor([[1.5, 0.2]]), torch.tensor([0])
+    record = []
+    logits = model(x, record)
+    z, h = record[0]
+    torch.testing.assert_close(z, torch.tensor([[1.3, -1.4]]))
+    torch.testing.assert_close(h, torch.tensor([[1.3, 0.0]]))
+    assert metrics.dead_fraction(z, "relu") == 0.5
+    nn.functional.cross_entropy(logits, y).backward()
+    # by hand: logits = [1.3, 0, -1.3]; dL/dlogits = softmax - onehot
+    p = torch.softmax(torch.tensor([1.3, 0.0, -1.3]), 0)
+    d = p - torch.tensor([1.0, 0, 0])
+    dh1 = d[0] * 1.0 + d[2] * -1.0  # column 1 of the head
+    expected_w1 = torch.tensor([[dh1 * 1.5, dh1 * 0.2], [0.0, 0.0]])
+    torch.testing.assert_close(model.hidden[0].linear.weight.grad, expected_w1)
+    assert model.hidden[0].linear.weight.grad[1].abs().sum().item() == 0.0
+    torch.testing.assert_close(model.head.weight.grad, torch.outer(d, torch.tensor([1.3, 0.0])))
+
+
+def test_saturation_counts_outputs_beyond_099_of_range():
+    h = torch.sigmoid(torch.tensor([[6.0, 0.0, -6.0, 1.0]]))  # 0.9975, 0.5, 0.0025, 0.73
+    assert metrics.saturation(h, "sigmoid") == 0.5
+    t = torch.tanh(torch.tensor([[3.0, -3.0, 0.1, 2.0]]))  # 0.995, -0.995, 0.1, 0.964
+    assert metrics.saturation(t, "tanh") == 0.5
+    assert metrics.saturation(h, "relu") is None
+    assert metrics.dead_fraction(h, "sigmoid") is None
+
+
+def test_dead_requires_zero_for_every_sample():
+    z = torch.tensor([[-1.0, 2.0, -3.0], [-0.5, -1.0, 0.0]])
+    assert metrics.dead_fraction(z, "relu") == pytest.approx(2 / 3)
+
+
+def test_grad_norm_per_layer_matches_autograd():
+    torch.manual_seed(0)
+    model = DeepMLP(ModelConfig(depth=4, width=16, in_features=10, classes=3))
+    x, y = torch.rand(20, 10), torch.randint(0, 3, (20,))
+    loss = nn.functional.cross_entropy(model(x), y)
+    weights = [m.weight for m in model.linears()]
+    independent = torch.autograd.grad(loss, weights, retain_graph=True)
+    loss.backward()
+    got = metrics.grad_norm_per_layer([w.grad for w in weights])
+    expected = torch.tensor([g.pow(2).sum().sqrt().item() for g in independent])
+    torch.testing.assert_close(got, expected)
+    # sigmoid network with small weights: the first layer gets far less gradient than the last hidden
+    assert metrics.vanishing_ratio(got.tolist()) < 0.5
+
+
+def test_update_ratio():
+    before = [torch.ones(2, 2), torch.zeros(3)]
+    after = [torch.ones(2, 2) * 1.5, torch.zeros(3)]
+    torch.testing.assert_close(metrics.update_ratio(before, after), torch.tensor([0.5, 0.0]))
+
+
+def test_convergence_and_plateau_epochs():
+    curve = [0.1, 0.5, 0.79, 0.80, 0.85, 0.851, 0.86]
+    assert metrics.convergence_epoch(curve) == 4
+    assert metrics.plateau_epoch(curve) == 5  # best 0.86; 0.85 is within 1 point
+    assert metrics.convergence_epoch([0.1, 0.2, 0.3]) is None
+    assert metrics.plateau_epoch([0.1, 0.1, 0.1]) == 1
+    assert metrics.plateau_epoch([]) is None
+
+
+def test_vanishing_ratio_edge_cases():
+    assert metrics.vanishing_ratio([1e-5, 1e-3, 1e-1, 5.0]) == 1e-5 / 1e-1
+    assert metrics.vanishing_ratio([0.0, 1.0, 0.0, 1.0]) is None
+    assert metrics.vanishing_ratio([1.0, 1.0, 0.0, 1.0]) == math.inf
+    assert metrics.vanishing_ratio([None, 1.0, 1.0]) is None
