@@ -40,7 +40,9 @@ def _settings(config) -> dict:
     ids = list(REMEDIES) if not cases else [c.strip() for c in cases.split(",") if c.strip()]
     unknown = [c for c in ids if c not in REMEDIES]
     if unknown:
-        raise pytest.UsageError(f"unknown case {', '.join(unknown)}; accepted: {', '.join(REMEDIES)}")
+        raise pytest.UsageError(
+            f"unknown case {', '.join(unknown)}; accepted: {', '.join(REMEDIES)}"
+        )
     seeds_opt = config.getoption("--vg-seeds")
     try:
         if seeds_opt is None:

@@ -49,7 +49,9 @@ def test_case(benchmark, case_id, vg, dataset):
         op, bound = claim
         for r in records:
             ok = r["test_acc"] < bound if op == "<" else r["test_acc"] > bound
-            assert ok, f"{case_id} seed {r['seed']}: test_acc {r['test_acc']:.4f}, claimed {op} {bound}"
+            assert ok, (
+                f"{case_id} seed {r['seed']}: test_acc {r['test_acc']:.4f}, claimed {op} {bound}"
+            )
     if vg["baseline"] is not None:
         (row,) = [x for x in compare(records, vg["baseline"]) if x.case == case_id]
         if row.regressed:

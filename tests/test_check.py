@@ -23,7 +23,9 @@ def bench_json(tmp_path_factory):
     accs = {"baseline": (0.10, 0.11, 0.12), "adam": (0.80, 0.81, 0.82)}
     benches = []
     for cid, values in accs.items():
-        recs = [dict(copy.deepcopy(rec), case=cid, seed=s, test_acc=a) for s, a in enumerate(values)]
+        recs = [
+            dict(copy.deepcopy(rec), case=cid, seed=s, test_acc=a) for s, a in enumerate(values)
+        ]
         benches.append({"name": f"test_case[{cid}]", "extra_info": {"records": recs}})
     path = tmp_path_factory.mktemp("r") / "bench.json"
     path.write_text(json.dumps({"benchmarks": benches}))
@@ -31,11 +33,17 @@ def bench_json(tmp_path_factory):
 
 
 def _check(*args):
-    return subprocess.run([sys.executable, "-m", "vgmodels.check", *map(str, args)], capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "vgmodels.check", *map(str, args)], capture_output=True, text=True
+    )
 
 
 def test_baseline_tolerance_follows_seed_noise(bench_json):
-    recs = [r for b in json.loads(bench_json.read_text())["benchmarks"] for r in b["extra_info"]["records"]]
+    recs = [
+        r
+        for b in json.loads(bench_json.read_text())["benchmarks"]
+        for r in b["extra_info"]["records"]
+    ]
     base = make_baseline(recs)
     for entry in base["cases"].values():
         assert entry["std"] == pytest.approx(0.01, abs=1e-6)
@@ -69,7 +77,11 @@ def test_fresh_passes_doctored_fails_truncated_is_bad_input(bench_json, tmp_path
     trunc = tmp_path / "trunc.json"
     trunc.write_text(bench_json.read_text()[:200])
     out = _check(trunc, "--baseline", base)
-    assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1 and "not valid JSON" in out.stderr
+    assert (
+        out.returncode == 2
+        and len(out.stderr.strip().splitlines()) == 1
+        and "not valid JSON" in out.stderr
+    )
 
 
 def test_wrong_shape_and_unknown_case_exit_2(bench_json, tmp_path):
@@ -88,6 +100,10 @@ def test_wrong_shape_and_unknown_case_exit_2(bench_json, tmp_path):
 
 
 def test_compare_accepts_run_out_records(bench_json):
-    recs = [r for b in json.loads(bench_json.read_text())["benchmarks"] for r in b["extra_info"]["records"]]
+    recs = [
+        r
+        for b in json.loads(bench_json.read_text())["benchmarks"]
+        for r in b["extra_info"]["records"]
+    ]
     rows = compare(recs[:1], make_baseline(recs))
     assert {r.case: r.verdict for r in rows}["adam"] == "not run"

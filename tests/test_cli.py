@@ -29,7 +29,10 @@ def test_list_prints_every_design_id():
     "args, needle",
     [
         (("run", "nope"), "unknown case 'nope'; accepted: depth3"),
-        (("run", "baseline", "--profile", "huge"), "unknown profile 'huge'; accepted: smoke, quick"),
+        (
+            ("run", "baseline", "--profile", "huge"),
+            "unknown profile 'huge'; accepted: smoke, quick",
+        ),
         (("run", "baseline", "--device", "tpu"), "unknown device 'tpu'; accepted: auto, cpu"),
         (("run", "baseline", "--epochs", "0"), "--epochs must be a positive integer"),
     ],

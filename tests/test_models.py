@@ -40,7 +40,9 @@ def test_zero_init_keeps_hidden_units_identical():
 
 
 def test_zero_init_relu_has_exactly_zero_hidden_gradients():
-    model = DeepMLP(ModelConfig(depth=3, width=8, in_features=6, classes=4, init="zero", activation="relu"))
+    model = DeepMLP(
+        ModelConfig(depth=3, width=8, in_features=6, classes=4, init="zero", activation="relu")
+    )
     x, y = torch.rand(16, 6), torch.randint(0, 4, (16,))
     nn.functional.cross_entropy(model(x), y).backward()
     for layer in model.hidden:

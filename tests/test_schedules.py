@@ -47,7 +47,9 @@ def _weights_per_epoch(case_id, tiny_data, epochs):
 
     train_mod.evaluate = spy
     try:
-        rec = train_case(REMEDIES[case_id], Profile("t", epochs, 1, probe_size=32), 0, "cpu", tiny_data)
+        rec = train_case(
+            REMEDIES[case_id], Profile("t", epochs, 1, probe_size=32), 0, "cpu", tiny_data
+        )
     finally:
         train_mod.evaluate = original
     return rec, snapshots
@@ -62,7 +64,10 @@ def test_layerwise_paper_freezes_exactly_the_other_blocks(tiny_data):
     from vgmodels.models import DeepMLP
 
     torch.manual_seed(0)
-    init = [layer.linear.weight.detach().clone() for layer in DeepMLP(REMEDIES["layerwise_paper"].model).hidden]
+    init = [
+        layer.linear.weight.detach().clone()
+        for layer in DeepMLP(REMEDIES["layerwise_paper"].model).hidden
+    ]
     states = [init] + snaps
     phase_of_epoch = [h["phase"] for h in rec["history"]]
     for e, phase in enumerate(phase_of_epoch):
@@ -76,7 +81,12 @@ def test_layerwise_paper_freezes_exactly_the_other_blocks(tiny_data):
 
 def test_layerwise_greedy_runs_only_grown_layers(tiny_data):
     rec, snaps = _weights_per_epoch("layerwise_greedy", tiny_data, 4)
-    assert [h["phase"] for h in rec["history"]] == ["grow 1-2", "grow 3-4", "grow 5-6", "grow 7, all"]
+    assert [h["phase"] for h in rec["history"]] == [
+        "grow 1-2",
+        "grow 3-4",
+        "grow 5-6",
+        "grow 7, all",
+    ]
     first = rec["history"][0]
     assert first["act_mean"][2] is None and first["act_mean"][1] is not None  # layers 3-7 not grown
     assert _changed(snaps[0], snaps[1]) == [False, False, True, True, False, False, False]

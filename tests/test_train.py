@@ -20,7 +20,14 @@ FINAL_FIELDS = {
 
 def _strip_timing(rec):
     rec = json.loads(json.dumps(rec))
-    for k in ("train_seconds", "seconds_per_epoch", "samples_per_second", "gflops_per_second", "mfu", "peak_gflops"):
+    for k in (
+        "train_seconds",
+        "seconds_per_epoch",
+        "samples_per_second",
+        "gflops_per_second",
+        "mfu",
+        "peak_gflops",
+    ):
         rec.pop(k)
     for h in rec["history"]:
         h.pop("seconds")
@@ -61,7 +68,9 @@ def test_divergence_is_recorded_not_raised(tiny_data):
     rec = train_case(REMEDIES["relu_std1"], Profile("t", 5, 1, probe_size=32), 0, "cpu", tiny_data)
     assert rec["diverged"] is True
     assert rec["epochs_run"] < 5
-    assert rec["history"][-1]["train_loss"] is None or not math.isfinite(rec["history"][-1]["val_loss"] or math.nan)
+    assert rec["history"][-1]["train_loss"] is None or not math.isfinite(
+        rec["history"][-1]["val_loss"] or math.nan
+    )
     json.dumps(rec, allow_nan=False)
 
 
@@ -75,5 +84,7 @@ def test_resnet_learns_the_synthetic_task():
 
 
 def test_layerwise_budget_matches_profile(tiny_data):
-    rec = train_case(REMEDIES["layerwise_paper"], Profile("t", 9, 1, probe_size=32), 0, "cpu", tiny_data)
+    rec = train_case(
+        REMEDIES["layerwise_paper"], Profile("t", 9, 1, probe_size=32), 0, "cpu", tiny_data
+    )
     assert rec["epochs"] == 9 and [p["epochs"] for p in rec["phases"]] == [1, 1, 1, 1, 1, 1, 3]

@@ -89,7 +89,13 @@ def compare(records: list[dict], baseline: dict) -> list[Row]:
             rows.append(Row(cid, cur, None, None, "no baseline"))
         else:
             delta = cur - ref["mean"]
-            verdict = "REGRESSION" if delta < -ref["tolerance"] else "improved" if delta > ref["tolerance"] else "ok"
+            verdict = (
+                "REGRESSION"
+                if delta < -ref["tolerance"]
+                else "improved"
+                if delta > ref["tolerance"]
+                else "ok"
+            )
             rows.append(Row(cid, cur, ref["mean"], ref["tolerance"], verdict))
     return rows
 
@@ -99,13 +105,18 @@ def format_rows(rows: list[Row]) -> str:
         return "-" if x is None else f"{x:.4f}"
 
     lines = [f"{'case':<18} {'current':>8} {'baseline':>8} {'tol':>7}  verdict"]
-    lines += [f"{r.case:<18} {f(r.current):>8} {f(r.baseline):>8} {f(r.tolerance):>7}  {r.verdict}" for r in rows]
+    lines += [
+        f"{r.case:<18} {f(r.current):>8} {f(r.baseline):>8} {f(r.tolerance):>7}  {r.verdict}"
+        for r in rows
+    ]
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     p = OneLineParser(prog=PROG, description=__doc__)
-    p.add_argument("results", nargs="+", help="pytest-benchmark JSON or `vgmodels run --out` records")
+    p.add_argument(
+        "results", nargs="+", help="pytest-benchmark JSON or `vgmodels run --out` records"
+    )
     g = p.add_mutually_exclusive_group(required=True)
     g.add_argument("--baseline", help="baseline JSON to check against")
     g.add_argument("--write-baseline", metavar="FILE", help="write a baseline made from RESULTS")
@@ -122,7 +133,10 @@ def main(argv: list[str] | None = None) -> int:
         fail(PROG, str(e))
     profiles = {r["profile"] for r in records}
     if baseline.get("profile") and profiles != {baseline["profile"]}:
-        fail(PROG, f"results are profile {', '.join(sorted(profiles))}, baseline is {baseline['profile']}")
+        fail(
+            PROG,
+            f"results are profile {', '.join(sorted(profiles))}, baseline is {baseline['profile']}",
+        )
     rows = compare(records, baseline)
     print(format_rows(rows))
     bad = [r.case for r in rows if r.regressed]

@@ -73,7 +73,9 @@ class Dataset:
     source: str
 
     def to(self, device: torch.device | str) -> Dataset:
-        return Dataset(self.train.to(device), self.val.to(device), self.test.to(device), self.source)
+        return Dataset(
+            self.train.to(device), self.val.to(device), self.test.to(device), self.source
+        )
 
 
 def candidate_dirs(data_dir: str | os.PathLike | None = None) -> list[Path]:

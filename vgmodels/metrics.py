@@ -40,7 +40,9 @@ def dead_fraction(z: torch.Tensor, activation: str) -> float | None:
     return (z <= 0).all(dim=0).float().mean().item()
 
 
-def convergence_epoch(val_acc: Sequence[float], threshold: float = CONVERGENCE_THRESHOLD) -> int | None:
+def convergence_epoch(
+    val_acc: Sequence[float], threshold: float = CONVERGENCE_THRESHOLD
+) -> int | None:
     """First epoch (1-based) with val_acc >= threshold; None if never."""
     for epoch, acc in enumerate(val_acc, start=1):
         if acc is not None and acc >= threshold:

@@ -204,8 +204,11 @@ def n_params(model: nn.Module) -> int:
 
 def describe(cfg: ModelConfig) -> str:
     """A short architecture string: 784-128x7-10 sigmoid."""
-    extras = [x for x in (cfg.norm if cfg.norm != "none" else "", cfg.skip if cfg.skip != "none" else "") if x]
+    extras = [
+        x
+        for x in (cfg.norm if cfg.norm != "none" else "", cfg.skip if cfg.skip != "none" else "")
+        if x
+    ]
     return f"{cfg.in_features}-{cfg.width}x{cfg.depth}-{cfg.classes} {cfg.activation}" + (
         f" ({', '.join(extras)})" if extras else ""
     )
-

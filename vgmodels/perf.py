@@ -49,7 +49,7 @@ def device_name(device: torch.device) -> str:
     return f"{cpu} ({torch.get_num_threads()} threads)"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def matmul_peak_gflops(device_type: str = "cpu", n: int = 1024, seconds: float = 0.5) -> float:
     """Best fp32 GFLOP/s of an n x n matmul on this device, over about `seconds` of repeats."""
     device = torch.device(device_type)
@@ -90,10 +90,14 @@ def seed_style_epochs(case, epochs: int, device: torch.device, seed: int = 0) ->
 
     root = ensure_raw_cache()
     torch.manual_seed(seed)
-    full = datasets.FashionMNIST(str(root), train=True, download=False, transform=transforms.ToTensor())
+    full = datasets.FashionMNIST(
+        str(root), train=True, download=False, transform=transforms.ToTensor()
+    )
     n_val = len(full) // 10
     train_set, val_set = torch.utils.data.random_split(full, [len(full) - n_val, n_val])
-    train_loader = torch.utils.data.DataLoader(train_set, batch_size=case.train.batch_size, shuffle=True)
+    train_loader = torch.utils.data.DataLoader(
+        train_set, batch_size=case.train.batch_size, shuffle=True
+    )
     val_loader = torch.utils.data.DataLoader(val_set, batch_size=case.train.batch_size)
     model = DeepMLP(case.model).to(device)
     opt = torch.optim.SGD(model.parameters(), lr=case.train.lr, momentum=case.train.momentum)

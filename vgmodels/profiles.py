@@ -26,7 +26,9 @@ class Profile:
 
 
 PROFILES = {
-    "smoke": Profile("smoke", epochs=2, seeds=1, n_train=4096, n_val=1024, n_test=2048, probe_size=256),
+    "smoke": Profile(
+        "smoke", epochs=2, seeds=1, n_train=4096, n_val=1024, n_test=2048, probe_size=256
+    ),
     "quick": Profile("quick", epochs=20, seeds=1),
     "paper": Profile("paper", epochs=100, seeds=3),
     "paper300": Profile("paper300", epochs=300, seeds=3, exact_layerwise=True),

@@ -58,7 +58,9 @@ _CASES = [
     _case("std1", "weight", "weights N(0, 1)", init_std=1.0),
     _case("std10", "weight", "weights N(0, 10): saturated sigmoids", init_std=10.0),
     _case("relu", "activation", "ReLU instead of sigmoid", **_relu()),
-    _case("relu_lr0.05", "activation", "ReLU, SGD lr 5e-2", replace(BASE_TRAIN, lr=0.05), **_relu()),
+    _case(
+        "relu_lr0.05", "activation", "ReLU, SGD lr 5e-2", replace(BASE_TRAIN, lr=0.05), **_relu()
+    ),
     _case("tanh", "activation", "tanh", activation="tanh"),
     _case("leaky_relu", "activation", "LeakyReLU (slope 0.01)", activation="leaky_relu"),
     _case("elu", "activation", "ELU", activation="elu"),
@@ -67,39 +69,67 @@ _CASES = [
     _case("swish", "activation", "Swish / SiLU", activation="swish"),
     _case("gelu", "activation", "GELU", activation="gelu"),
     _case("adam", "optimizer", "Adam lr 1e-3", replace(BASE_TRAIN, optimizer="adam", lr=1e-3)),
-    _case("rmsprop", "optimizer", "RMSprop lr 1e-3", replace(BASE_TRAIN, optimizer="rmsprop", lr=1e-3)),
     _case(
-        "sgd_momentum", "optimizer", "SGD lr 1e-2, momentum 0.9",
+        "rmsprop", "optimizer", "RMSprop lr 1e-3", replace(BASE_TRAIN, optimizer="rmsprop", lr=1e-3)
+    ),
+    _case(
+        "sgd_momentum",
+        "optimizer",
+        "SGD lr 1e-2, momentum 0.9",
         replace(BASE_TRAIN, momentum=0.9),
     ),  # fmt: skip
     _case("batchnorm", "normalization", "BatchNorm1d between Linear and sigmoid", norm="batchnorm"),
     _case("mynorm", "normalization", "whole-tensor (x-mean)/std after each Linear", norm="mynorm"),
     _case("skip", "skip", "residual adds: layer 1 -> 3, layer 4 -> 6", skip="paper"),
     _case(
-        "layerwise_paper", "layerwise", "2-2-2-1 blocks, 7 phases alternating frozen / unfrozen",
+        "layerwise_paper",
+        "layerwise",
+        "2-2-2-1 blocks, 7 phases alternating frozen / unfrozen",
         replace(BASE_TRAIN, schedule="layerwise_paper"),
     ),  # fmt: skip
     _case(
-        "layerwise_greedy", "layerwise", "4 stages: add a block with earlier ones frozen, then all",
+        "layerwise_greedy",
+        "layerwise",
+        "4 stages: add a block with earlier ones frozen, then all",
         replace(BASE_TRAIN, schedule="layerwise_greedy"),
     ),  # fmt: skip
-    _case("grad_norm", "gradnorm", "backward gradient standardized after every Linear", grad_norm=True),
-    _case("sigmoid_boost", "other", "sigmoid with derivative + 0.05 (Roodschild 2020)", boost_beta=0.05),
+    _case(
+        "grad_norm", "gradnorm", "backward gradient standardized after every Linear", grad_norm=True
+    ),
+    _case(
+        "sigmoid_boost",
+        "other",
+        "sigmoid with derivative + 0.05 (Roodschild 2020)",
+        boost_beta=0.05,
+    ),
     _case("zero_init", "pitfalls", "all weights 0: hidden units stay symmetric", init="zero"),
     _case("relu_std1", "pitfalls", "ReLU with N(0, 1) weights: exploding", **_relu(init_std=1.0)),
     _case(
-        "grad_clip", "pitfalls", "relu_std1 + gradient clipping at norm 1.0",
-        replace(BASE_TRAIN, clip_norm=1.0), **_relu(init_std=1.0),
+        "grad_clip",
+        "pitfalls",
+        "relu_std1 + gradient clipping at norm 1.0",
+        replace(BASE_TRAIN, clip_norm=1.0),
+        **_relu(init_std=1.0),
     ),  # fmt: skip
     _case("xavier", "modern", "sigmoid with Glorot (Xavier) normal init", init="xavier"),
     _case("kaiming_relu", "modern", "ReLU with He (Kaiming) normal init", **_relu(init="kaiming")),
     _case("layernorm", "modern", "LayerNorm between Linear and sigmoid", norm="layernorm"),
     _case(
-        "resnet_bn_relu", "modern",
+        "resnet_bn_relu",
+        "modern",
         "standardized inputs, pre-activation residual BN-ReLU blocks, AdamW one-cycle",
-        TrainConfig(optimizer="adamw", lr=3e-3, weight_decay=0.05, lr_schedule="onecycle",
-                    label_smoothing=0.1),
-        activation="relu", norm="batchnorm", skip="preact", init="default", standardize_input=True,
+        TrainConfig(
+            optimizer="adamw",
+            lr=3e-3,
+            weight_decay=0.05,
+            lr_schedule="onecycle",
+            label_smoothing=0.1,
+        ),
+        activation="relu",
+        norm="batchnorm",
+        skip="preact",
+        init="default",
+        standardize_input=True,
     ),  # fmt: skip
 ]
 

@@ -38,12 +38,18 @@ def _check_record(rec, where: str) -> dict:
         raise ResultsError(f"{where}: a record must be a JSON object, got {type(rec).__name__}")
     missing = [k for k in REQUIRED if k not in rec]
     if missing:
-        raise ResultsError(f"{where}: record lacks {', '.join(missing)}; expected a vgmodels record")
+        raise ResultsError(
+            f"{where}: record lacks {', '.join(missing)}; expected a vgmodels record"
+        )
     if rec["case"] not in REMEDIES:
-        raise ResultsError(f"{where}: unknown case {rec['case']!r}; accepted: {', '.join(REMEDIES)}")
+        raise ResultsError(
+            f"{where}: unknown case {rec['case']!r}; accepted: {', '.join(REMEDIES)}"
+        )
     acc = rec["test_acc"]
     if not isinstance(acc, (int, float)) or not math.isfinite(acc) or not 0 <= acc <= 1:
-        raise ResultsError(f"{where}: case {rec['case']}: test_acc {acc!r} is not a number in [0, 1]")
+        raise ResultsError(
+            f"{where}: case {rec['case']}: test_acc {acc!r} is not a number in [0, 1]"
+        )
     return rec
 
 
@@ -59,7 +65,9 @@ def records_from_obj(obj, where: str) -> list[dict]:
                 name = b.get("name", "?") if isinstance(b, dict) else "?"
                 if isinstance(extra, dict) and extra.get("kind") == "speed":
                     continue
-                raise ResultsError(f"{where}: benchmark {name} has no vgmodels records in extra_info")
+                raise ResultsError(
+                    f"{where}: benchmark {name} has no vgmodels records in extra_info"
+                )
             out += [_check_record(r, f"{where} ({b.get('name')})") for r in extra["records"]]
         return out
     if isinstance(obj, dict) and "records" in obj:
@@ -75,11 +83,15 @@ def read_json(path: str | os.PathLike):
     """Parsed JSON of a file, or ResultsError saying why not."""
     p = Path(path)
     if not p.is_file():
-        raise ResultsError(f"{p}: no such file; pass a pytest-benchmark JSON or a `run --out` record")
+        raise ResultsError(
+            f"{p}: no such file; pass a pytest-benchmark JSON or a `run --out` record"
+        )
     try:
         return json.loads(p.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise ResultsError(f"{p}: not valid JSON ({e.msg if hasattr(e, 'msg') else e}); truncated?") from None
+        raise ResultsError(
+            f"{p}: not valid JSON ({e.msg if hasattr(e, 'msg') else e}); truncated?"
+        ) from None
 
 
 def load_records(paths) -> list[dict]:

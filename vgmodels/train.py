@@ -99,7 +99,9 @@ def train_case(
     dev = device if isinstance(device, torch.device) else resolve_device(device)
     profile = profile.with_epochs(epochs)
     if data is None:
-        data = load_fashion_mnist(n_train=profile.n_train, n_val=profile.n_val, n_test=profile.n_test)
+        data = load_fashion_mnist(
+            n_train=profile.n_train, n_val=profile.n_val, n_test=profile.n_test
+        )
     data = data.to(dev)
     if dev.type == "cpu":
         # saturated sigmoids produce denormal floats that slow CPU arithmetic several-fold
@@ -155,7 +157,9 @@ def train_case(
                 loss = loss_fn(logits, yb)
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
-                gn_sum.index_add_(0, idx, metrics.grad_norm_per_layer([weights[j].grad for j in learning]))
+                gn_sum.index_add_(
+                    0, idx, metrics.grad_norm_per_layer([weights[j].grad for j in learning])
+                )
                 if tc.clip_norm is not None:
                     nn.utils.clip_grad_norm_(params, tc.clip_norm, foreach=True)
                 opt.step()
@@ -205,8 +209,15 @@ def train_case(
         "profile_config": profile.as_dict(),
         "epochs": total_epochs,
         "epochs_run": len(history),
-        "phases": [{"name": p.name, "epochs": p.epochs, "trainable": list(p.trainable),
-                    "active_depth": p.active_depth} for p in phases],  # fmt: skip
+        "phases": [
+            {
+                "name": p.name,
+                "epochs": p.epochs,
+                "trainable": list(p.trainable),
+                "active_depth": p.active_depth,
+            }
+            for p in phases
+        ],  # fmt: skip
         "seed": seed,
         "device": dev.type,
         "device_name": device_name(dev),
