@@ -1,0 +1,1 @@
+"""The paper-style report: figures, tables, generated text, HTML and PDF."""

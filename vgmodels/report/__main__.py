@@ -1,0 +1,54 @@
+"""`python -m vgmodels.report [--results FILE ...] [--out DIR] [--no-pdf]`: render the site."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ..cli import OneLineParser, fail
+from ..data import PROJECT_ROOT
+from ..results import ResultsError, load_records, run_info, speed_entries
+from .render import RenderError, build_site
+
+PROG = "vgmodels.report"
+
+
+def newest_results() -> Path | None:
+    """The newest JSON the bench wrote under results/ (None when there is none)."""
+    found = sorted((PROJECT_ROOT / "results").glob("*.json"), key=lambda p: p.stat().st_mtime)
+    return found[-1] if found else None
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = OneLineParser(prog=PROG, description=__doc__)
+    p.add_argument("--results", nargs="+", help="pytest-benchmark JSON or `vgmodels run --out` records")
+    p.add_argument("--out", default="site", help="site folder to (re)write (default site/)")
+    p.add_argument("--no-pdf", action="store_true", help="skip the PDF")
+    args = p.parse_args(argv)
+    paths = args.results
+    if not paths:
+        newest = newest_results()
+        if newest is None:
+            fail(PROG, "no results under results/; run `make report` or pass --results FILE")
+        paths = [newest]
+    try:
+        records = load_records(paths)
+        speed = speed_entries(paths)
+        info = run_info(paths)
+    except ResultsError as e:
+        fail(PROG, str(e))
+    profiles = sorted({r["profile"] for r in records})
+    if len(profiles) > 1:
+        fail(PROG, f"results mix profiles {', '.join(profiles)}; pass results of one profile")
+    try:
+        out = build_site(records, speed, info, Path(args.out), pdf=not args.no_pdf)
+    except RenderError as e:
+        fail(PROG, str(e))
+    print(out / "index.html")
+    if not args.no_pdf:
+        print(out / "report.pdf")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

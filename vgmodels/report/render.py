@@ -1,0 +1,163 @@
+"""Build the site: figures, tables and text into HTML (Jinja2) and PDF (WeasyPrint), atomically."""
+
+from __future__ import annotations
+
+import html.parser
+import logging
+import shutil
+import tempfile
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import jinja2
+
+from .. import __version__
+from ..data import PROJECT_ROOT
+from ..results import by_case, write_json_atomic
+from . import tables, text
+from .figset import make_figures
+from .summary import summarize
+
+TEMPLATES = PROJECT_ROOT / "templates"
+
+
+class RenderError(Exception):
+    """The report could not be built (a missing asset, a PDF error); one line for the user."""
+
+
+class _Refs(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.refs: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name in ("src", "href") and value and not value.startswith("#"):
+                self.refs.append(value)
+
+
+def local_references(html_text: str) -> list[str]:
+    """Every relative src/href in an HTML document (links to other sites are left out)."""
+    p = _Refs()
+    p.feed(html_text)
+    return [r for r in p.refs if not urlparse(r).scheme and not r.startswith("//")]
+
+
+def missing_references(html_text: str, root: Path) -> list[str]:
+    """Relative references of the HTML that name no file under `root`."""
+    return [r for r in local_references(html_text) if not (root / unquote(r.split("#")[0])).is_file()]
+
+
+def run_info(records: list[dict], bench_info: dict) -> dict:
+    """What the setup section states, from the records (and the bench's run information)."""
+    first = records[0]
+    seeds = sorted({r["seed"] for r in records})
+    epochs = sorted({r["profile_config"]["epochs"] for r in records})
+    return {
+        "profile": first["profile"],
+        "epochs": "/".join(map(str, epochs)),
+        "n_seeds": len(seeds),
+        "seeds_text": f"{len(seeds)} seed{'s' if len(seeds) != 1 else ''} ({', '.join(map(str, seeds))})",
+        "device_name": first["device_name"],
+        "peak_gflops": bench_info.get("peak_gflops") or first["peak_gflops"],
+        "torch": first["torch"],
+        "python": first["python"],
+        "n_train": first["n_train"],
+        "n_val": first["n_val"],
+        "n_test": first["n_test"],
+        "flush_denormal": any(r.get("flush_denormal") for r in records),
+    }
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=jinja2.select_autoescape(["html"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render_html(
+    records: list[dict], speed: list[dict], bench_info: dict, out: Path, has_pdf: bool = True
+) -> str:
+    """Figures into out/figures, the stylesheet beside; returns the HTML text."""
+    summaries = summarize(by_case(records))
+    info = run_info(records, bench_info)
+    figs = make_figures(summaries, out / "figures", records[0]["profile_config"]["epochs"])
+    t1 = tables.table1(summaries)
+    t2 = tables.speed_table(summaries, speed)
+    tables.results_frame(summaries).to_csv(out / "table1.csv", index=False, float_format="%.6g")
+    shutil.copy(TEMPLATES / "report.css", out / "report.css")
+    return _environment().get_template("report.html").render(
+        title="Vanishing gradients in deep MLPs: remedies measured on Fashion-MNIST",
+        version=__version__,
+        has_pdf=has_pdf,
+        info=info,
+        intro=text.INTRO,
+        abstract=text.abstract(summaries, info),
+        findings=text.findings(summaries),
+        setup=text.setup(info),
+        defects=text.DEFECTS,
+        reproduce=text.reproduce(info),
+        figures={f.key: f for f in figs},
+        figure_order=[f.key for f in figs],
+        tables={"results": t1, "speed": t2},
+        cases=list(summaries.values()),
+    )
+
+
+class _Collect(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+def render_pdf(index: Path, pdf: Path) -> None:
+    """The PDF from the same HTML with the print stylesheet; any failed load is an error."""
+    import weasyprint
+
+    collect = _Collect()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(collect)
+    try:
+        weasyprint.HTML(filename=str(index), base_url=str(index.parent)).write_pdf(str(pdf))
+    finally:
+        logger.removeHandler(collect)
+    failed = [m for m in collect.messages if "Failed" in m or "error" in m.lower()]
+    if failed:
+        pdf.unlink(missing_ok=True)
+        raise RenderError(f"PDF: {failed[0]}")
+
+
+def build_site(records: list[dict], speed: list[dict], bench_info: dict, out: Path, pdf: bool = True) -> Path:
+    """Render into a temporary folder beside `out`, check it, then replace `out` with it."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    tmp.chmod(0o755)
+    try:
+        html_text = render_html(records, speed, bench_info, tmp, has_pdf=pdf)
+        (tmp / "index.html").write_text(html_text)
+        (tmp / ".nojekyll").write_text("")
+        write_json_atomic(tmp / "results.json", {"vgmodels": bench_info, "records": records, "speed": speed})
+        if pdf:
+            render_pdf(tmp / "index.html", tmp / "report.pdf")
+        missing = missing_references(html_text, tmp)
+        if missing:
+            raise RenderError(f"the HTML references missing files: {', '.join(missing)}")
+        old = out.with_name(f".{out.name}.old")
+        if old.exists():
+            shutil.rmtree(old)
+        if out.exists():
+            out.rename(old)
+        tmp.rename(out)
+        shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
