@@ -78,7 +78,10 @@ def welch_p(a: list[float], b: list[float]) -> float | None:
         return None
     if statistics.pvariance(a) == 0 and statistics.pvariance(b) == 0:
         return 0.0 if statistics.fmean(a) != statistics.fmean(b) else 1.0
-    return float(stats.ttest_ind(a, b, equal_var=False).pvalue)
+    with warnings.catch_warnings():  # near-identical samples: scipy warns about precision
+        warnings.simplefilter("ignore", RuntimeWarning)
+        p = float(stats.ttest_ind(a, b, equal_var=False).pvalue)
+    return p if math.isfinite(p) else None
 
 
 def summarize(groups: dict[str, list[dict]]) -> dict[str, CaseSummary]:

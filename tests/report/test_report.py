@@ -1,0 +1,138 @@
+"""The report built from a small fixture set of records: files, references, PDF, browser."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import synthetic_dataset
+from vgmodels.profiles import Profile
+from vgmodels.remedies import REMEDIES
+from vgmodels.report import render
+from vgmodels.report.figset import make_figures
+from vgmodels.report.render import build_site, missing_references
+from vgmodels.report.summary import summarize
+from vgmodels.results import by_case
+from vgmodels.train import train_case
+
+from .chromium import chromium_path, open_page
+
+FIXTURE_CASES = ("depth3", "baseline", "adam", "batchnorm", "relu_std1", "layerwise_paper")
+MISSING = [c for c in REMEDIES if c not in FIXTURE_CASES]
+
+
+@pytest.fixture(scope="module")
+def records():
+    data = synthetic_dataset(512, 128, 128)
+    profile = Profile("smoke", 3, 3, probe_size=32)
+    return [train_case(REMEDIES[c], profile, s, "cpu", data) for c in FIXTURE_CASES for s in range(3)]
+
+
+@pytest.fixture(scope="module")
+def site(records, tmp_path_factory):
+    results = tmp_path_factory.mktemp("res") / "records.json"
+    results.write_text(json.dumps(records))
+    out = tmp_path_factory.mktemp("site") / "site"
+    proc = subprocess.run(
+        [sys.executable, "-m", "vgmodels.report", "--results", str(results), "--out", str(out)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == [str(out / "index.html"), str(out / "report.pdf")]
+    return out
+
+
+def test_every_figure_exists_and_is_referenced(site):
+    html = (site / "index.html").read_text()
+    figures = sorted(p.name for p in (site / "figures").iterdir())
+    assert len(figures) == 17  # derivatives, depth, 10 families, grad-layer, heatmaps, saturation, time, schedule
+    for name in figures:
+        assert f'src="figures/{name}"' in html
+    assert missing_references(html, site) == []
+    assert html.count("<figure id=\"fig-") == 17
+    assert (site / ".nojekyll").exists() and (site / "results.json").exists()
+    assert "Figure 17." in html and "Table 2." in html
+
+
+def test_diverged_and_missing_cases_are_shown(site):
+    html = (site / "index.html").read_text()
+    assert '<tr class="diverged"><td>relu_std1</td>' in html
+    assert "diverged (3/3)" in html
+    for cid in MISSING:
+        assert f'<tr class="missing"><td>{cid}</td>' in html
+    assert "Missing from these results: " + ", ".join(MISSING) in html
+
+
+def test_text_states_measured_numbers(site, records):
+    html = (site / "index.html").read_text()
+    base = [r["test_acc"] for r in records if r["case"] == "baseline"]
+    assert f"The sigmoid baseline ends at {sum(base) / 3:.4f} test accuracy" in html
+    assert "{{" not in html and "None" not in html.replace("none", "")
+
+
+def test_pdf_pages_and_case_ids(site):
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO((site / "report.pdf").read_bytes()))
+    assert 10 <= len(reader.pages) <= 20
+    text = " ".join(page.extract_text() for page in reader.pages)
+    for cid in REMEDIES:
+        assert cid in text, cid
+
+
+def test_figures_are_reproducible(records, tmp_path):
+    s = summarize(by_case(records))
+    a = make_figures(s, tmp_path / "a", 3)
+    make_figures(s, tmp_path / "b", 3)
+    for f in a:
+        name = f.file.split("/")[-1]
+        da = hashlib.sha256((tmp_path / "a" / name).read_bytes()).hexdigest()
+        db = hashlib.sha256((tmp_path / "b" / name).read_bytes()).hexdigest()
+        assert da == db, name
+
+
+def test_bad_input_exits_2_and_writes_nothing(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"benchmarks": [')
+    out = tmp_path / "site"
+    proc = subprocess.run(
+        [sys.executable, "-m", "vgmodels.report", "--results", str(bad), "--out", str(out)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
+    assert "not valid JSON" in proc.stderr
+    assert not out.exists()
+
+
+def test_failed_render_keeps_the_old_site(records, tmp_path, monkeypatch):
+    out = tmp_path / "site"
+    out.mkdir()
+    (out / "index.html").write_text("old")
+
+    def broken(index, pdf):
+        raise render.RenderError("PDF: simulated failure")
+
+    monkeypatch.setattr(render, "render_pdf", broken)
+    with pytest.raises(render.RenderError):
+        build_site(records, [], {}, out)
+    assert (out / "index.html").read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["site"]  # no temporary folder left behind
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(chromium_path() is None, reason="chromium is installed by `make test`")
+def test_html_in_headless_chromium(site):
+    from PIL import Image
+
+    errors, png = open_page((site / "index.html").as_uri())
+    assert errors == []
+    img = Image.open(io.BytesIO(png)).convert("L")
+    lo, hi = img.getextrema()
+    assert img.size == (1280, 1000) and hi - lo > 100  # text on paper, not a blank page
+    histogram = img.histogram()
+    assert max(histogram) < 0.9 * sum(histogram)
