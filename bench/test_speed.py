@@ -46,3 +46,35 @@ def test_speed(benchmark, vg, dataset):
         f"{info['gflops_per_second']:.0f} GFLOP/s, MFU {info['mfu']:.2f} of {peak:.0f} GFLOP/s"
     )
     assert info["flops_per_epoch"] > 0 and ours_s > 0
+
+
+def test_denormal_flush(benchmark, vg, dataset):
+    """std10's saturated sigmoids make denormal floats; time it with and without flushing them."""
+    case = REMEDIES["std10"]
+    epochs = 1 if vg["profile"].name == "smoke" else 3
+
+    def run():
+        on = train_case(case, vg["profile"], 0, vg["device"], dataset, epochs=epochs, flush_denormal=True)
+        off = train_case(case, vg["profile"], 0, vg["device"], dataset, epochs=epochs, flush_denormal=False)
+        return on, off
+
+    on, off = benchmark.pedantic(run, rounds=1, iterations=1, warmup_rounds=0)
+    torch_on = statistics.median(h["seconds"] for h in on["history"])
+    torch_off = statistics.median(h["seconds"] for h in off["history"])
+    acc_delta = abs(on["test_acc"] - off["test_acc"])
+    benchmark.extra_info.update(
+        kind="speed",
+        case="std10",
+        epochs=epochs,
+        flush_seconds_per_epoch=torch_on,
+        no_flush_seconds_per_epoch=torch_off,
+        slowdown_without_flush=torch_off / torch_on,
+        test_acc_flush=on["test_acc"],
+        test_acc_no_flush=off["test_acc"],
+        test_acc_delta=acc_delta,
+    )
+    print(
+        f"\ndenormals[std10]: {torch_on:.3f} s/epoch flushed, {torch_off:.3f} s/epoch not "
+        f"({torch_off / torch_on:.2f}x); test_acc {on['test_acc']:.4f} vs {off['test_acc']:.4f}"
+    )
+    assert on["epochs_run"] == off["epochs_run"] == epochs

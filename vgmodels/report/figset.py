@@ -69,9 +69,14 @@ def _family_grid(summaries, draw, sharey=True):
         draw(ax, cases, base)
         ax.set_title(FAMILIES[fam], loc="left")
         ax.legend(fontsize=5.5, loc="center left", bbox_to_anchor=(1.0, 0.5), handlelength=1.5)
-        ax.label_outer()
-    for ax in list(axes.flat)[len(fams) :]:
-        ax.set_visible(False)
+    for i, ax in enumerate(axes.flat):
+        if i >= len(fams):
+            ax.set_visible(False)
+            continue
+        if i % cols:
+            ax.set_ylabel("")
+        if i + cols < len(fams):
+            ax.set_xlabel("")
     fig.tight_layout(w_pad=6.5)
     return fig
 
@@ -116,7 +121,7 @@ def make_figures(s: dict[str, CaseSummary], out: Path, profile_epochs: int) -> l
     fig = _family_grid(s, lambda ax, cases, b: F.draw_grad_vs_layer(ax, cases, 1, baseline=b))
     figs.append(Figure("grad-layer", _save(fig, out, "grad-layer.svg"), "Gradient norm against layer, epoch 1",
                        "Mean gradient norm of each Linear weight during the first epoch (layer 1 next to "
-                       "the input, the last is the output layer), log scale, with the baseline dashed. "
+                       "the input, the last is the output layer; before any clipping), log scale, with the baseline dashed. "
                        "A flat line means gradients reach the first layers undiminished."))  # fmt: skip
 
     order = list(s.values())

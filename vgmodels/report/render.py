@@ -85,6 +85,7 @@ def render_html(
     """Figures into out/figures, the stylesheet beside; returns the HTML text."""
     summaries = summarize(by_case(records))
     info = run_info(records, bench_info)
+    info["speed"] = speed
     figs = make_figures(summaries, out / "figures", records[0]["profile_config"]["epochs"])
     t1 = tables.table1(summaries)
     t2 = tables.speed_table(summaries, speed)

@@ -110,12 +110,17 @@ def speed_table(summaries: dict[str, CaseSummary], speed: list[dict]) -> Table:
         ])  # fmt: skip
         classes.append("slow" if rel is not None and rel > 1.5 else "")
     caption = "Training speed per case: seconds per epoch (training steps only), ratio to baseline, achieved GFLOP/s and MFU."
-    if speed:
-        sp = speed[0]
+    for sp in speed:
         if sp.get("speedup"):
             caption += (
                 f" Speed benchmark on {sp['case']}: {sp['ours_seconds_per_epoch']:.3f} s per epoch against "
                 f"{sp['seed_style_seconds_per_epoch']:.3f} s for a seed-style loop (torchvision dataset, "
-                f"ToTensor, DataLoader), a {sp['speedup']:.1f}× speed-up measured in one run."
+                f"ToTensor, DataLoader), a {sp['speedup']:.1f}× speed-up measured in one run, at "
+                f"{sp['gflops_per_second']:.0f} GFLOP/s (MFU {sp['mfu']:.2f})."
+            )
+        if sp.get("slowdown_without_flush"):
+            caption += (
+                f" With denormals kept, {sp['case']} ran {sp['slowdown_without_flush']:.1f}× slower per "
+                f"epoch ({sp['no_flush_seconds_per_epoch']:.3f} s against {sp['flush_seconds_per_epoch']:.3f} s)."
             )
     return Table("speed", caption, ["Case", "s / epoch", "× baseline", "GFLOP/s", "MFU"], rows, classes)
