@@ -110,13 +110,14 @@ def make_figures(s: dict[str, CaseSummary], out: Path, profile_epochs: int) -> l
             continue
         cases = [s[c] for c in groups[fam]]
         fig, (a1, a2) = plt.subplots(1, 2, figsize=(WIDTH, 2.6))
-        F.draw_curves(a1, cases, "train_loss", "training loss (log)", baseline=base)
+        F.draw_curves(a1, cases, "train_loss", "training loss", baseline=base)
         F.draw_curves(a2, cases, "val_acc", "validation accuracy", baseline=base)
         fig.tight_layout(rect=(0, 0.08, 1, 1))
         _legend_below(fig, [a1, a2], ncol=min(6, len(cases) + 1))
         figs.append(Figure(f"family-{fam}", _save(fig, out, f"family-{fam}.svg"), f"Curves: {label}",
-                           "Training loss (left, log scale) and validation accuracy (right) per epoch, mean "
-                           "over seeds; the sigmoid baseline dashed in grey. A cross marks a diverged run."))  # fmt: skip
+                           "Training loss (left; chance level is ln 10 = 2.30, higher values clipped) and validation "
+                           "accuracy (right) per epoch, mean over seeds; the sigmoid baseline dashed in grey. "
+                           "A cross marks a diverged run."))  # fmt: skip
 
     fig = _family_grid(s, lambda ax, cases, b: F.draw_grad_vs_layer(ax, cases, 1, baseline=b))
     figs.append(Figure("grad-layer", _save(fig, out, "grad-layer.svg"), "Gradient norm against layer, epoch 1",
@@ -140,18 +141,20 @@ def make_figures(s: dict[str, CaseSummary], out: Path, profile_epochs: int) -> l
         fig.colorbar(im, cax=cax).set_label("grad norm", fontsize=7)
     figs.append(Figure("heatmaps", _save(fig, out, "heatmaps.png"), "Gradient norm per layer and epoch",
                        "One panel per case: hidden layers 1 to 7 and the output layer (rows, top = input "
-                       "side) across epochs (columns), shared log colour scale. White cells: a layer "
-                       "frozen or not yet grown (layer-wise cases) or a diverged run."))  # fmt: skip
+                       "side) across epochs (columns), one log colour scale for all (values beyond it take the end "
+                       "colours). White cells: no gradient (a layer frozen or not yet grown, or exactly zero) "
+                       "or a diverged run."))  # fmt: skip
 
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(WIDTH, 2.7))
     F.draw_layer_profile(a1, order, "saturation", "saturated fraction (sigmoid, tanh)")
     F.draw_layer_profile(a2, order, "dead", "dead-unit fraction (ReLU family)")
-    fig.tight_layout(rect=(0, 0.2, 1, 1))
-    _legend_below(fig, [a1, a2], ncol=6)
+    for ax in (a1, a2):
+        ax.legend(fontsize=6, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.22))
+    fig.tight_layout()
     figs.append(Figure("saturation", _save(fig, out, "saturation.svg"), "Saturation and dead units per layer",
                        "On a fixed probe batch after the last epoch. Left: fraction of sigmoid/tanh outputs "
                        "beyond 0.99 of their range. Right: fraction of ReLU-family units inactive for every "
-                       "probe sample. Only cases with at least one such layer are drawn."))  # fmt: skip
+                       "probe sample. Cases below 2% in every layer are left out."))  # fmt: skip
 
     fig = _family_grid(s, lambda ax, cases, b: F.draw_acc_vs_time(ax, cases, baseline=b), sharey=True)
     figs.append(Figure("time", _save(fig, out, "time.svg"), "Accuracy against wall time",

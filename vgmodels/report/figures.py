@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import matplotlib
 import numpy as np
 import torch
 from matplotlib.colors import LogNorm
@@ -104,6 +105,7 @@ def draw_heatmap(ax, s: CaseSummary, vmin: float, vmax: float):
         return None
     m = mean_layer_matrix(s.records, "grad_norm")
     m = np.where(m > 0, m, np.nan)
+    m = np.clip(m, vmin, vmax)  # NaN (frozen, diverged) stays NaN and shows white
     im = ax.imshow(m, aspect="auto", norm=LogNorm(vmin=vmin, vmax=vmax), cmap="viridis",
                    interpolation="nearest", extent=(0.5, m.shape[1] + 0.5, m.shape[0] + 0.5, 0.5))  # fmt: skip
     ax.set_title(_label(s), fontsize=7)
@@ -113,16 +115,17 @@ def draw_heatmap(ax, s: CaseSummary, vmin: float, vmax: float):
     return im
 
 
-def draw_layer_profile(ax, summaries: list[CaseSummary], key: str, ylabel: str) -> None:
-    """A per-hidden-layer probe quantity at the last epoch (saturation or dead units)."""
+def draw_layer_profile(ax, summaries: list[CaseSummary], key: str, ylabel: str, floor: float = 0.02) -> None:
+    """A per-hidden-layer probe quantity at the last epoch; cases below `floor` everywhere are left out."""
+    colors = iter(matplotlib.colormaps["tab20"].colors)
     for s in summaries:
         if s.missing:
             continue
-        m = mean_layer_matrix(s.records, key)
-        y = m[:, -1]
-        if np.all(np.isnan(y)):
+        y = mean_layer_matrix(s.records, key)[:, -1]
+        if np.all(np.isnan(y)) or np.nanmax(y) < floor:
             continue
-        ax.plot(np.arange(1, len(y) + 1), y, marker="o", markersize=3, linewidth=1.1, label=_label(s))
+        ax.plot(np.arange(1, len(y) + 1), y, marker="o", markersize=3, linewidth=1.1, label=_label(s),
+                color=next(colors))  # fmt: skip
     ax.set(xlabel="hidden layer", ylabel=ylabel, ylim=(-0.03, 1.03))
 
 
@@ -159,15 +162,15 @@ def draw_schedule(ax, phases: list[dict], title: str, depth: int = 7) -> None:
 
 
 def log_range(summaries: list[CaseSummary]) -> tuple[float, float]:
-    """A shared colour range for the heat-maps: 1st to 99th percentile of positive grad norms."""
+    """A shared colour range for the heat-maps: whole decades around the 5th-95th percentile."""
     vals = []
     for s in summaries:
         if not s.missing:
             m = mean_layer_matrix(s.records, "grad_norm")
             vals.append(m[np.isfinite(m) & (m > 0)])
-    allv = np.concatenate(vals) if vals else np.array([1e-6, 1.0])
+    allv = np.concatenate(vals) if vals else np.array([])
     if allv.size == 0:
         return 1e-6, 1.0
-    lo, hi = np.percentile(allv, [1, 99])
+    lo, hi = np.percentile(allv, [5, 95])
     lo = max(lo, hi * 1e-9)
     return float(10 ** math.floor(math.log10(lo))), float(10 ** math.ceil(math.log10(hi)))

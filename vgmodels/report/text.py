@@ -86,12 +86,18 @@ def findings(s: dict[str, CaseSummary]) -> list[str]:
         if not cases:
             continue
         best = max(cases, key=lambda x: x.mean)
+        if best.mean - base.mean <= MARGIN:
+            out.append(
+                f"{label.capitalize()}: no case beats the baseline by {100 * MARGIN:.0f} points in this "
+                f"budget (best: {best.case} at {best.mean:.4f})."
+            )
+            continue
         sig = ""
         if best.p_value is not None:
             sig = " (significant, p < 0.05)" if best.p_value < 0.05 else f" (not significant, p = {best.p_value:.2f})"
         out.append(
             f"{label.capitalize()}: best is {best.case} at {best.mean:.4f}, "
-            f"{_pct(best.mean - base.mean)} points from the baseline{sig}."
+            f"{_pct(best.mean - base.mean)} points above the baseline{sig}."
         )
     conv = [x for x in _ok(s) if x.convergence is not None]
     if conv:
