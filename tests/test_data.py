@@ -60,3 +60,14 @@ def test_wrong_magic_and_missing_file(tmp_path):
             data.candidate_dirs = original
     assert "\n" not in str(e.value) and "train-images-idx3-ubyte not found" in str(e.value)
     assert len(FILES) == 4
+
+
+def test_missing_files_try_download_then_name_the_file(tmp_path, monkeypatch):
+    from vgmodels import data
+
+    calls = []
+    monkeypatch.setattr(data, "candidate_dirs", lambda d=None: [tmp_path])
+    monkeypatch.setattr(data, "download_to_cache", lambda: calls.append(1) or False)
+    with pytest.raises(DataError, match="train-images-idx3-ubyte not found"):
+        load_fashion_mnist()
+    assert calls == [1]  # the download was tried once, as the last resort

@@ -130,9 +130,34 @@ def locate(data_dir: str | os.PathLike | None = None) -> dict[str, Path]:
     return found
 
 
-def load_arrays(data_dir: str | os.PathLike | None = None) -> tuple[dict[str, np.ndarray], str]:
-    """The four verified arrays and the folder they came from."""
-    paths = locate(data_dir)
+def download_to_cache() -> bool:
+    """Last resort: torchvision's download into data/ (True when it fetched the files)."""
+    import socket
+
+    from torchvision import datasets
+
+    old = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(10)
+    try:
+        for train in (True, False):
+            datasets.FashionMNIST(str(PROJECT_ROOT / "data"), train=train, download=True)
+        return True
+    except Exception:  # no network, a proxy error, a partial file: the caller reports what is missing
+        return False
+    finally:
+        socket.setdefaulttimeout(old)
+
+
+def load_arrays(
+    data_dir: str | os.PathLike | None = None, download: bool = True
+) -> tuple[dict[str, np.ndarray], str]:
+    """The four verified arrays and the folder they came from (downloading only as a last resort)."""
+    try:
+        paths = locate(data_dir)
+    except DataError:
+        if not (download and download_to_cache()):
+            raise
+        paths = locate(data_dir)
     arrays = {name: read_idx(path, name) for name, path in paths.items()}
     return arrays, str(paths["train-images-idx3-ubyte"].parent)
 
