@@ -90,8 +90,8 @@ def read_json(path: str | os.PathLike):
     try:
         return json.loads(p.read_text())
     except json.JSONDecodeError as e:
-        where = f"line {e.lineno}, column {e.colno}"
-        raise ResultsError(f"{p}: not valid JSON ({e.msg} at {where}); truncated?") from None
+        where = f"(line {e.lineno}, column {e.colno})"
+        raise ResultsError(f"{p}: not valid JSON: {e.msg} {where}; truncated?") from None
     except UnicodeDecodeError:
         raise ResultsError(f"{p}: not valid JSON (not UTF-8 text)") from None
 
