@@ -28,8 +28,7 @@ bench: install
 	$(PY) -m pytest bench/ -p no:cacheprovider --vg-profile $(PROFILE) --benchmark-json $(RESULTS)
 
 report: bench
-	$(PY) -m vgmodels.report --results $(RESULTS) --out site
-	@echo "site/index.html"; echo "site/report.pdf"
+	$(PY) -m vgmodels.report --results $(RESULTS) --out site  # ends with the paths of index.html and report.pdf
 
 test: install
 	$(PY) -m ruff check vgmodels bench tests
