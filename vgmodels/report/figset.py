@@ -149,7 +149,10 @@ def make_figures(s: dict[str, CaseSummary], out: Path, profile_epochs: int) -> l
     F.draw_layer_profile(a1, order, "saturation", "saturated fraction (sigmoid, tanh)")
     F.draw_layer_profile(a2, order, "dead", "dead-unit fraction (ReLU family)")
     for ax in (a1, a2):
-        ax.legend(fontsize=6, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.22))
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=6, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.22))
+        else:
+            ax.text(0.5, 0.5, "no case above 2% in any layer", ha="center", transform=ax.transAxes)
     fig.tight_layout()
     figs.append(Figure("saturation", _save(fig, out, "saturation.svg"), "Saturation and dead units per layer",
                        "On a fixed probe batch after the last epoch. Left: fraction of sigmoid/tanh outputs "
