@@ -54,8 +54,12 @@ def test_denormal_flush(benchmark, vg, dataset):
     epochs = 1 if vg["profile"].name == "smoke" else 3
 
     def run():
-        on = train_case(case, vg["profile"], 0, vg["device"], dataset, epochs=epochs, flush_denormal=True)
-        off = train_case(case, vg["profile"], 0, vg["device"], dataset, epochs=epochs, flush_denormal=False)
+        on = train_case(
+            case, vg["profile"], 0, vg["device"], dataset, epochs=epochs, flush_denormal=True
+        )
+        off = train_case(
+            case, vg["profile"], 0, vg["device"], dataset, epochs=epochs, flush_denormal=False
+        )
         return on, off
 
     on, off = benchmark.pedantic(run, rounds=1, iterations=1, warmup_rounds=0)

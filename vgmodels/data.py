@@ -142,7 +142,9 @@ def download_to_cache() -> bool:
         for train in (True, False):
             datasets.FashionMNIST(str(PROJECT_ROOT / "data"), train=train, download=True)
         return True
-    except Exception:  # no network, a proxy error, a partial file: the caller reports what is missing
+    except (
+        Exception
+    ):  # no network, a proxy error, a partial file: the caller reports what is missing
         return False
     finally:
         socket.setdefaulttimeout(old)

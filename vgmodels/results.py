@@ -17,14 +17,16 @@ class ResultsError(Exception):
     """A results file is missing, truncated or of the wrong shape; the message is one line."""
 
 
-def write_json_atomic(path: str | os.PathLike, obj) -> Path:
+def write_json_atomic(path: str | os.PathLike, obj, indent: int | None = 1) -> Path:
     """Write JSON to a temporary file beside `path`, then rename it into place."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w") as f:
-            json.dump(obj, f, indent=1, allow_nan=False)
+            json.dump(
+                obj, f, indent=indent, allow_nan=False, separators=None if indent else (",", ":")
+            )
             f.write("\n")
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)

@@ -19,7 +19,11 @@ FLAGS = [
 
 
 def chromium_path() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    return (
+        shutil.which("chromium")
+        or shutil.which("chromium-browser")
+        or shutil.which("google-chrome")
+    )
 
 
 class _Pipe:
@@ -78,7 +82,10 @@ def errors_of(events: list[dict]) -> list[str]:
     for e in events:
         m, p = e.get("method"), e.get("params", {})
         if m == "Runtime.consoleAPICalled" and p.get("type") == "error":
-            out.append("console.error: " + " ".join(str(a.get("value", a.get("description"))) for a in p["args"]))
+            out.append(
+                "console.error: "
+                + " ".join(str(a.get("value", a.get("description"))) for a in p["args"])
+            )
         elif m == "Runtime.exceptionThrown":
             out.append("exception: " + p["exceptionDetails"].get("text", ""))
         elif m == "Log.entryAdded" and p["entry"]["level"] == "error":
@@ -108,8 +115,12 @@ def open_page(url: str, width: int = 1280, height: int = 1000, timeout: float = 
     os.close(from_chrome_w)
     pipe = _Pipe(to_chrome_w, from_chrome_r)
     try:
-        target = pipe.call("Target.createTarget", {"url": "about:blank"}, timeout=timeout)["targetId"]
-        session = pipe.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+        target = pipe.call("Target.createTarget", {"url": "about:blank"}, timeout=timeout)[
+            "targetId"
+        ]
+        session = pipe.call("Target.attachToTarget", {"targetId": target, "flatten": True})[
+            "sessionId"
+        ]
         for domain in ("Runtime", "Log", "Network", "Page"):
             pipe.call(f"{domain}.enable", session=session)
         pipe.call("Emulation.setDeviceMetricsOverride",

@@ -30,7 +30,9 @@ MISSING = [c for c in REMEDIES if c not in FIXTURE_CASES]
 def records():
     data = synthetic_dataset(512, 128, 128)
     profile = Profile("smoke", 3, 3, probe_size=32)
-    return [train_case(REMEDIES[c], profile, s, "cpu", data) for c in FIXTURE_CASES for s in range(3)]
+    return [
+        train_case(REMEDIES[c], profile, s, "cpu", data) for c in FIXTURE_CASES for s in range(3)
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -50,11 +52,13 @@ def site(records, tmp_path_factory):
 def test_every_figure_exists_and_is_referenced(site):
     html = (site / "index.html").read_text()
     figures = sorted(p.name for p in (site / "figures").iterdir())
-    assert len(figures) == 17  # derivatives, depth, 10 families, grad-layer, heatmaps, saturation, time, schedule
+    assert (
+        len(figures) == 17
+    )  # derivatives, depth, 10 families, grad-layer, heatmaps, saturation, time, schedule
     for name in figures:
         assert f'src="figures/{name}"' in html
     assert missing_references(html, site) == []
-    assert html.count("<figure id=\"fig-") == 17
+    assert html.count('<figure id="fig-') == 17
     assert (site / ".nojekyll").exists() and (site / "results.json").exists()
     assert "Figure 17." in html and "Table 2." in html
 

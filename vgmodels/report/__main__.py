@@ -21,7 +21,9 @@ def newest_results() -> Path | None:
 
 def main(argv: list[str] | None = None) -> int:
     p = OneLineParser(prog=PROG, description=__doc__)
-    p.add_argument("--results", nargs="+", help="pytest-benchmark JSON or `vgmodels run --out` records")
+    p.add_argument(
+        "--results", nargs="+", help="pytest-benchmark JSON or `vgmodels run --out` records"
+    )
     p.add_argument("--out", default="site", help="site folder to (re)write (default site/)")
     p.add_argument("--no-pdf", action="store_true", help="skip the PDF")
     args = p.parse_args(argv)

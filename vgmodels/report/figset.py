@@ -159,7 +159,9 @@ def make_figures(s: dict[str, CaseSummary], out: Path, profile_epochs: int) -> l
                        "beyond 0.99 of their range. Right: fraction of ReLU-family units inactive for every "
                        "probe sample. Cases below 2% in every layer are left out."))  # fmt: skip
 
-    fig = _family_grid(s, lambda ax, cases, b: F.draw_acc_vs_time(ax, cases, baseline=b), sharey=True)
+    fig = _family_grid(
+        s, lambda ax, cases, b: F.draw_acc_vs_time(ax, cases, baseline=b), sharey=True
+    )
     figs.append(Figure("time", _save(fig, out, "time.svg"), "Accuracy against wall time",
                        "Validation accuracy against cumulative training seconds on this machine (mean over "
                        "seeds; evaluation time left out), the baseline dashed."))  # fmt: skip

@@ -47,7 +47,9 @@ def draw_activation_derivatives(ax) -> None:
         (g,) = torch.autograd.grad(fn(z).sum(), z)
         ax.plot(z.detach(), g, label=name, linewidth=1.4 if name == "sigmoid" else 1.0)
     s = torch.sigmoid(z.detach())
-    ax.plot(z.detach(), s * (1 - s) + 0.05, label="sigmoid_boost (+0.05)", linestyle="--", color="k")
+    ax.plot(
+        z.detach(), s * (1 - s) + 0.05, label="sigmoid_boost (+0.05)", linestyle="--", color="k"
+    )
     ax.axhline(0.25, color="0.6", linewidth=0.8, linestyle=":")
     ax.annotate("0.25: sigmoid's maximum", (-5.8, 0.26), fontsize=7, color="0.4")
     ax.set(xlabel="pre-activation z", ylabel="d activation / dz", ylim=(-0.1, 1.3))
@@ -89,7 +91,11 @@ def draw_grad_vs_layer(ax, summaries: list[CaseSummary], epoch: int = 1, baselin
         col = min(epoch, m.shape[1]) - 1
         y = m[:, col]
         x = np.arange(1, len(y) + 1)
-        style = BASELINE_STYLE if s is baseline else {"linewidth": 1.2, "marker": "o", "markersize": 2.5}
+        style = (
+            BASELINE_STYLE
+            if s is baseline
+            else {"linewidth": 1.2, "marker": "o", "markersize": 2.5}
+        )
         ax.plot(x, np.where(y > 0, y, np.nan), label=_label(s), **style)
     ax.set_yscale("log")
     ax.set(xlabel="layer (1 = input side, last = output)", ylabel=f"grad norm, epoch {epoch}")
@@ -115,7 +121,9 @@ def draw_heatmap(ax, s: CaseSummary, vmin: float, vmax: float):
     return im
 
 
-def draw_layer_profile(ax, summaries: list[CaseSummary], key: str, ylabel: str, floor: float = 0.02) -> None:
+def draw_layer_profile(
+    ax, summaries: list[CaseSummary], key: str, ylabel: str, floor: float = 0.02
+) -> None:
     """A per-hidden-layer probe quantity at the last epoch; cases below `floor` everywhere are left out."""
     colors = iter(matplotlib.colormaps["tab20"].colors)
     for s in summaries:
@@ -154,9 +162,19 @@ def draw_schedule(ax, phases: list[dict], title: str, depth: int = 7) -> None:
             ax.broken_barh([(start, p["epochs"])], (layer + 0.6, 0.8),
                            facecolors="tab:blue" if learns else "0.85", edgecolor="white", linewidth=0.5)  # fmt: skip
         ax.axvline(start, color="0.3", linewidth=0.5)
-        ax.text(start + p["epochs"] / 2, 0.35, p["name"], ha="center", va="bottom", fontsize=6, rotation=0)
+        ax.text(
+            start + p["epochs"] / 2,
+            0.35,
+            p["name"],
+            ha="center",
+            va="bottom",
+            fontsize=6,
+            rotation=0,
+        )
         start += p["epochs"]
-    ax.set(xlim=(0, start), ylim=(depth + 0.6, 0), xlabel="epoch", ylabel="hidden layer", title=title)
+    ax.set(
+        xlim=(0, start), ylim=(depth + 0.6, 0), xlabel="epoch", ylabel="hidden layer", title=title
+    )
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_yticks(range(1, depth + 1))
 

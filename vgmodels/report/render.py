@@ -45,7 +45,9 @@ def local_references(html_text: str) -> list[str]:
 
 def missing_references(html_text: str, root: Path) -> list[str]:
     """Relative references of the HTML that name no file under `root`."""
-    return [r for r in local_references(html_text) if not (root / unquote(r.split("#")[0])).is_file()]
+    return [
+        r for r in local_references(html_text) if not (root / unquote(r.split("#")[0])).is_file()
+    ]
 
 
 def run_info(records: list[dict], bench_info: dict) -> dict:
@@ -91,21 +93,25 @@ def render_html(
     t2 = tables.speed_table(summaries, speed)
     tables.results_frame(summaries).to_csv(out / "table1.csv", index=False, float_format="%.6g")
     shutil.copy(TEMPLATES / "report.css", out / "report.css")
-    return _environment().get_template("report.html").render(
-        title="Vanishing gradients in deep MLPs: remedies measured on Fashion-MNIST",
-        version=__version__,
-        has_pdf=has_pdf,
-        info=info,
-        intro=text.INTRO,
-        abstract=text.abstract(summaries, info),
-        findings=text.findings(summaries),
-        setup=text.setup(info),
-        defects=text.DEFECTS,
-        reproduce=text.reproduce(info),
-        figures={f.key: f for f in figs},
-        figure_order=[f.key for f in figs],
-        tables={"results": t1, "speed": t2},
-        cases=list(summaries.values()),
+    return (
+        _environment()
+        .get_template("report.html")
+        .render(
+            title="Vanishing gradients in deep MLPs: remedies measured on Fashion-MNIST",
+            version=__version__,
+            has_pdf=has_pdf,
+            info=info,
+            intro=text.INTRO,
+            abstract=text.abstract(summaries, info),
+            findings=text.findings(summaries),
+            setup=text.setup(info),
+            defects=text.DEFECTS,
+            reproduce=text.reproduce(info),
+            figures={f.key: f for f in figs},
+            figure_order=[f.key for f in figs],
+            tables={"results": t1, "speed": t2},
+            cases=list(summaries.values()),
+        )
     )
 
 
@@ -135,7 +141,9 @@ def render_pdf(index: Path, pdf: Path) -> None:
         raise RenderError(f"PDF: {failed[0]}")
 
 
-def build_site(records: list[dict], speed: list[dict], bench_info: dict, out: Path, pdf: bool = True) -> Path:
+def build_site(
+    records: list[dict], speed: list[dict], bench_info: dict, out: Path, pdf: bool = True
+) -> Path:
     """Render into a temporary folder beside `out`, check it, then replace `out` with it."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -145,7 +153,11 @@ def build_site(records: list[dict], speed: list[dict], bench_info: dict, out: Pa
         html_text = render_html(records, speed, bench_info, tmp, has_pdf=pdf)
         (tmp / "index.html").write_text(html_text)
         (tmp / ".nojekyll").write_text("")
-        write_json_atomic(tmp / "results.json", {"vgmodels": bench_info, "records": records, "speed": speed})
+        write_json_atomic(
+            tmp / "results.json",
+            {"vgmodels": bench_info, "records": records, "speed": speed},
+            indent=None,
+        )
         if pdf:
             render_pdf(tmp / "index.html", tmp / "report.pdf")
         missing = missing_references(html_text, tmp)

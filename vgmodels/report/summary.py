@@ -64,7 +64,9 @@ def ci95(values: list[float]) -> float | None:
     """Half-width of the t-based 95% confidence interval of the mean (None for < 2 values)."""
     if len(values) < 2:
         return None
-    return float(stats.t.ppf(0.975, len(values) - 1) * statistics.stdev(values) / math.sqrt(len(values)))
+    return float(
+        stats.t.ppf(0.975, len(values) - 1) * statistics.stdev(values) / math.sqrt(len(values))
+    )
 
 
 def geomean(values: list[float | None]) -> float | None:

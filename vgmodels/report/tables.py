@@ -86,7 +86,11 @@ def table1(summaries: dict[str, CaseSummary]) -> Table:
             "–" if s.mfu is None else f"{s.mfu:.2f}", s.status,
         ])  # fmt: skip
         classes.append("missing" if s.missing else "diverged" if s.diverged else "")
-    sig = " * marks a difference significant at p < 0.05 (Welch t-test, ≥ 3 seeds each)." if n_seeds >= 3 else ""
+    sig = (
+        " * marks a difference significant at p < 0.05 (Welch t-test, ≥ 3 seeds each)."
+        if n_seeds >= 3
+        else ""
+    )
     caption = (
         "All cases. Test accuracy on the 10,000 held-out images; convergence epoch: first epoch with "
         "validation accuracy ≥ 0.80 (median over seeds); vanishing ratio: gradient norm of the first "
@@ -123,4 +127,6 @@ def speed_table(summaries: dict[str, CaseSummary], speed: list[dict]) -> Table:
                 f" Denormals on {sp['case']}: {sp['flush_seconds_per_epoch']:.3f} s per epoch flushed, "
                 f"{sp['no_flush_seconds_per_epoch']:.3f} s kept ({sp['slowdown_without_flush']:.2f}×)."
             )
-    return Table("speed", caption, ["Case", "s / epoch", "× baseline", "GFLOP/s", "MFU"], rows, classes)
+    return Table(
+        "speed", caption, ["Case", "s / epoch", "× baseline", "GFLOP/s", "MFU"], rows, classes
+    )

@@ -74,7 +74,9 @@ def findings(s: dict[str, CaseSummary]) -> list[str]:
     base = s["baseline"]
     depth = [s[c] for c in ("depth3", "depth5", "baseline") if not s[c].missing]
     if depth:
-        text = ", ".join(f"{d.case} {d.mean:.4f} (vanishing ratio {_vr(d.vr_epoch1)})" for d in depth)
+        text = ", ".join(
+            f"{d.case} {d.mean:.4f} (vanishing ratio {_vr(d.vr_epoch1)})" for d in depth
+        )
         out.append(f"Depth alone breaks the sigmoid network: test accuracy {text}.")
     if base.missing:
         return out + ["The baseline is missing, so no remedy can be compared with it."]
@@ -94,7 +96,11 @@ def findings(s: dict[str, CaseSummary]) -> list[str]:
             continue
         sig = ""
         if best.p_value is not None:
-            sig = " (significant, p < 0.05)" if best.p_value < 0.05 else f" (not significant, p = {best.p_value:.2f})"
+            sig = (
+                " (significant, p < 0.05)"
+                if best.p_value < 0.05
+                else f" (not significant, p = {best.p_value:.2f})"
+            )
         out.append(
             f"{label.capitalize()}: best is {best.case} at {best.mean:.4f}, "
             f"{_pct(best.mean - base.mean)} points above the baseline{sig}."
@@ -129,12 +135,21 @@ def setup(info: dict) -> list[tuple[str, str]]:
         ("fp32 matmul peak (probed)", f"{info['peak_gflops']:.0f} GFLOP/s"),
         ("Software", f"PyTorch {info['torch']}, Python {info['python']}"),
         ("Profile", f"{info['profile']}: {info['epochs']} epochs, {info['seeds_text']}"),
-        ("Data", f"Fashion-MNIST, {info['n_train']:,} train / {info['n_val']:,} validation (fixed-seed "
-                 f"90/10 split of the 60,000) / {info['n_test']:,} test; pixels scaled to [0, 1]"),  # fmt: skip
-        ("Baseline (Model 3)", "7 hidden layers × 128 sigmoid units, weights N(0, 0.05), biases 0, "
-                               "cross-entropy, SGD lr 0.01, batch 512"),  # fmt: skip
-        ("Layer-wise budget", "the layer-wise cases split the same epoch budget in the source's "
-                              "proportions (paper300: the exact 6 × 100 + 300 epochs)"),  # fmt: skip
+        (
+            "Data",
+            f"Fashion-MNIST, {info['n_train']:,} train / {info['n_val']:,} validation (fixed-seed "
+            f"90/10 split of the 60,000) / {info['n_test']:,} test; pixels scaled to [0, 1]",
+        ),  # fmt: skip
+        (
+            "Baseline (Model 3)",
+            "7 hidden layers × 128 sigmoid units, weights N(0, 0.05), biases 0, "
+            "cross-entropy, SGD lr 0.01, batch 512",
+        ),  # fmt: skip
+        (
+            "Layer-wise budget",
+            "the layer-wise cases split the same epoch budget in the source's "
+            "proportions (paper300: the exact 6 × 100 + 300 epochs)",
+        ),  # fmt: skip
     ]
     if info.get("flush_denormal"):
         text = ("flushed to zero on the CPU (torch.set_flush_denormal), since saturated sigmoids "
