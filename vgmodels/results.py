@@ -98,36 +98,27 @@ def read_json(path: str | os.PathLike):
         raise ResultsError(f"{p}: not valid JSON (not UTF-8 text)") from None
 
 
-def load_records(paths) -> list[dict]:
-    """Every record in the given files, in order; ResultsError on the first bad one."""
-    out = []
-    for path in paths:
-        out += records_from_obj(read_json(path), str(path))
-    if not out:
-        raise ResultsError(f"{', '.join(map(str, paths))}: holds no records")
-    return out
-
-
-def speed_entries(paths) -> list[dict]:
-    """The speed-benchmark extra_info entries in pytest-benchmark files (empty for records)."""
-    out = []
+def load_results(paths) -> tuple[list[dict], list[dict], dict]:
+    """(records, speed entries, bench run information) of the given files, each parsed once."""
+    records, speed, info = [], [], {}
     for path in paths:
         obj = read_json(path)
+        records += records_from_obj(obj, str(path))
         if isinstance(obj, dict) and isinstance(obj.get("benchmarks"), list):
             for b in obj["benchmarks"]:
                 extra = b.get("extra_info", {})
                 if isinstance(extra, dict) and extra.get("kind") == "speed":
-                    out.append(extra)
-    return out
+                    speed.append(extra)
+        if not info and isinstance(obj, dict) and isinstance(obj.get("vgmodels"), dict):
+            info = obj["vgmodels"]
+    if not records:
+        raise ResultsError(f"{', '.join(map(str, paths))}: holds no records")
+    return records, speed, info
 
 
-def run_info(paths) -> dict:
-    """The vgmodels run information the bench stored in a pytest-benchmark file, if any."""
-    for path in paths:
-        obj = read_json(path)
-        if isinstance(obj, dict) and isinstance(obj.get("vgmodels"), dict):
-            return obj["vgmodels"]
-    return {}
+def load_records(paths) -> list[dict]:
+    """Every record in the given files, in order; ResultsError on the first bad one."""
+    return load_results(paths)[0]
 
 
 def by_case(records: list[dict]) -> dict[str, list[dict]]:

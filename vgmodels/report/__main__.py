@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..cli import OneLineParser, fail
 from ..data import PROJECT_ROOT
-from ..results import ResultsError, load_records, run_info, speed_entries
+from ..results import ResultsError, load_results
 from .render import RenderError, build_site
 
 PROG = "vgmodels.report"
@@ -34,9 +34,7 @@ def main(argv: list[str] | None = None) -> int:
             fail(PROG, "no results under results/; run `make report` or pass --results FILE")
         paths = [newest]
     try:
-        records = load_records(paths)
-        speed = speed_entries(paths)
-        info = run_info(paths)
+        records, speed, info = load_results(paths)
     except ResultsError as e:
         fail(PROG, str(e))
     profiles = sorted({r["profile"] for r in records})

@@ -110,7 +110,6 @@ def render_html(
             figures={f.key: f for f in figs},
             figure_order=[f.key for f in figs],
             tables={"results": t1, "speed": t2},
-            cases=list(summaries.values()),
         )
     )
 
