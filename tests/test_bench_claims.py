@@ -5,7 +5,9 @@ import importlib.util
 from vgmodels.data import PROJECT_ROOT
 from vgmodels.remedies import REMEDIES
 
-spec = importlib.util.spec_from_file_location("bench_cases", PROJECT_ROOT / "bench" / "test_cases.py")
+spec = importlib.util.spec_from_file_location(
+    "bench_cases", PROJECT_ROOT / "bench" / "test_cases.py"
+)
 bench_cases = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(bench_cases)
 

@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from .layers import BoostedSigmoid, GradientNormalization, MyNormalization
+from .linear import Linear
 
 ACTIVATIONS = {
     "sigmoid": nn.Sigmoid,
@@ -79,9 +80,9 @@ def _activation(cfg: ModelConfig) -> nn.Module:
 class HiddenLayer(nn.Module):
     """Linear -> [GradientNormalization] -> norm -> activation (post-activation order)."""
 
-    def __init__(self, cfg: ModelConfig, fan_in: int):
+    def __init__(self, cfg: ModelConfig, fan_in: int, linear: type[nn.Linear] = Linear):
         super().__init__()
-        self.linear = nn.Linear(fan_in, cfg.width)
+        self.linear = linear(fan_in, cfg.width)
         self.gradnorm = GradientNormalization() if cfg.grad_norm else nn.Identity()
         self.norm = _norm(cfg.norm, cfg.width)
         self.act = _activation(cfg)
@@ -97,12 +98,12 @@ class HiddenLayer(nn.Module):
 class PreActBlock(nn.Module):
     """Pre-activation residual block: h + Linear(act(norm(Linear(act(norm(h))))))."""
 
-    def __init__(self, cfg: ModelConfig):
+    def __init__(self, cfg: ModelConfig, linear: type[nn.Linear] = Linear):
         super().__init__()
         self.norm1, self.act1 = _norm(cfg.norm, cfg.width), _activation(cfg)
-        self.linear1 = nn.Linear(cfg.width, cfg.width)
+        self.linear1 = linear(cfg.width, cfg.width)
         self.norm2, self.act2 = _norm(cfg.norm, cfg.width), _activation(cfg)
-        self.linear2 = nn.Linear(cfg.width, cfg.width)
+        self.linear2 = linear(cfg.width, cfg.width)
 
     def forward(self, h: torch.Tensor, record: list | None = None) -> torch.Tensor:
         z1 = self.norm1(h)
@@ -115,21 +116,27 @@ class PreActBlock(nn.Module):
 
 
 class DeepMLP(nn.Module):
-    """784 -> depth x width -> 10; `active_depth` < depth runs only the first hidden layers."""
+    """784 -> depth x width -> 10; `active_depth` < depth runs only the first hidden layers.
 
-    def __init__(self, cfg: ModelConfig):
+    `linear` is the Linear class: ours (oneDNN on the CPU) by default, nn.Linear for the
+    seed-style reference loop.
+    """
+
+    def __init__(self, cfg: ModelConfig, linear: type[nn.Linear] = Linear):
         super().__init__()
         self.cfg = cfg
         self.register_buffer("in_mean", torch.zeros(()))
         self.register_buffer("in_std", torch.ones(()))
         if cfg.skip == "preact":
-            self.stem = nn.Linear(cfg.in_features, cfg.width)
-            self.blocks = nn.ModuleList(PreActBlock(cfg) for _ in range((cfg.depth - 1) // 2))
+            self.stem = linear(cfg.in_features, cfg.width)
+            self.blocks = nn.ModuleList(
+                PreActBlock(cfg, linear) for _ in range((cfg.depth - 1) // 2)
+            )
             self.final_norm, self.final_act = _norm(cfg.norm, cfg.width), _activation(cfg)
         else:
             fan_in = [cfg.in_features] + [cfg.width] * (cfg.depth - 1)
-            self.hidden = nn.ModuleList(HiddenLayer(cfg, f) for f in fan_in)
-        self.head = nn.Linear(cfg.width, cfg.classes)
+            self.hidden = nn.ModuleList(HiddenLayer(cfg, f, linear) for f in fan_in)
+        self.head = linear(cfg.width, cfg.classes)
         self.active_depth = cfg.depth
         init_weights(self, cfg)
 
