@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 import torch
 from torch import nn
 
-from .layers import BoostedSigmoid, GradientNormalization, MyNormalization
+from .layers import ELU, BoostedSigmoid, GradientNormalization, MyNormalization, Softplus
 from .linear import Linear
 
 ACTIVATIONS = {
@@ -15,9 +15,9 @@ ACTIVATIONS = {
     "tanh": nn.Tanh,
     "relu": nn.ReLU,
     "leaky_relu": nn.LeakyReLU,
-    "elu": nn.ELU,
+    "elu": ELU,
     "prelu": nn.PReLU,
-    "softplus": nn.Softplus,
+    "softplus": Softplus,
     "swish": nn.SiLU,
     "gelu": nn.GELU,
 }
