@@ -12,6 +12,7 @@ from torch import nn
 
 from . import metrics
 from .data import Dataset, Split, load_fashion_mnist
+from .linear import onednn_available
 from .models import DeepMLP, flops_per_sample
 from .perf import device_name, matmul_peak_gflops, mfu, resolve_device, sync
 from .profiles import Profile
@@ -235,6 +236,7 @@ def train_case(
         "torch": torch.__version__,
         "python": platform.python_version(),
         "flush_denormal": bool(flush_denormal and dev.type == "cpu"),
+        "linear_kernel": "onednn" if dev.type == "cpu" and onednn_available() else "aten",
         "n_train": n_train,
         "n_val": len(data.val),
         "n_test": len(data.test),

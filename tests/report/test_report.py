@@ -79,6 +79,14 @@ def test_text_states_measured_numbers(site, records):
     assert "{{" not in html and "None" not in html.replace("none", "")
 
 
+def test_setup_names_the_peak_and_the_kernels_the_records_used(site, records):
+    html = (site / "index.html").read_text()
+    peak = records[0]["peak_gflops"]
+    assert f"{peak:.0f} GFLOP/s, the faster of the libraries" in html
+    kernels = "Linear layers run oneDNN&#39;s fp32 inner product"
+    assert (kernels in html) == (records[0]["linear_kernel"] == "onednn")
+
+
 def test_pdf_pages_and_case_ids(site):
     from pypdf import PdfReader
 

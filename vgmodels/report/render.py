@@ -68,6 +68,7 @@ def run_info(records: list[dict], bench_info: dict) -> dict:
         "n_val": first["n_val"],
         "n_test": first["n_test"],
         "flush_denormal": any(r.get("flush_denormal") for r in records),
+        "linear_kernel": first.get("linear_kernel", "aten"),
     }
 
 
