@@ -91,11 +91,15 @@ def mfu(flops: float, seconds: float, peak_gflops: float) -> float | None:
     return flops / seconds / (peak_gflops * 1e9)
 
 
-def seed_style_epochs(case, epochs: int, device: torch.device, seed: int = 0) -> list[float]:
-    """Seconds per epoch of a faithful seed-style loop: torchvision dataset, ToTensor, DataLoader.
+def seed_style_epochs(
+    case, epochs: int, device: torch.device, seed: int = 0
+) -> list[tuple[float, float]]:
+    """(training-step seconds, whole-epoch seconds) per epoch of a faithful seed-style loop.
 
-    It trains the case's model the way the source notebooks do (per-batch .item() calls, a
-    validation pass through a DataLoader each epoch), so the ratio to our trainer is like for like.
+    It trains the case's model the way the source notebooks do: torchvision dataset, ToTensor,
+    DataLoader, plain nn.Linear, per-batch .item() calls, then a validation pass through a
+    DataLoader. The first number covers the training steps only, as our records' `seconds` do;
+    the second adds the validation pass, to compare with our whole epoch (evaluation and probes).
     """
     from torchvision import datasets, transforms
 
@@ -131,6 +135,8 @@ def seed_style_epochs(case, epochs: int, device: torch.device, seed: int = 0) ->
             running_loss += loss.item()
             correct += (out.argmax(1) == y).sum().item()
             total += y.size(0)
+        sync(device)
+        t_train = time.perf_counter() - t0
         model.eval()
         with torch.no_grad():
             for x, y in val_loader:
@@ -138,5 +144,5 @@ def seed_style_epochs(case, epochs: int, device: torch.device, seed: int = 0) ->
                 out = model(x)
                 running_loss += loss_fn(out, y).item()
         sync(device)
-        seconds.append(time.perf_counter() - t0)
+        seconds.append((t_train, time.perf_counter() - t0))
     return seconds
