@@ -4,10 +4,24 @@ import pytest
 import torch
 from torch import nn
 
+from vgmodels import linear
 from vgmodels.linear import Linear, _OneDnnLinearFn, onednn_available
 from vgmodels.models import DeepMLP, ModelConfig
 
 needs_onednn = pytest.mark.skipif(not onednn_available(), reason="no oneDNN kernel on this build")
+
+
+@pytest.fixture
+def force_onednn(monkeypatch):
+    """Take the oneDNN path whatever the probe chose on this machine."""
+    monkeypatch.setattr(linear, "use_onednn", lambda: True)
+
+
+@pytest.fixture
+def fresh_choice():
+    linear.use_onednn.cache_clear()
+    yield
+    linear.use_onednn.cache_clear()
 
 
 def _pair(fan_in: int, fan_out: int) -> tuple[Linear, nn.Linear]:
@@ -20,7 +34,7 @@ def _pair(fan_in: int, fan_out: int) -> tuple[Linear, nn.Linear]:
 
 @needs_onednn
 @pytest.mark.parametrize("shape", [(784, 128), (128, 128), (128, 10)])
-def test_forward_and_every_gradient_match_nn_linear(shape):
+def test_forward_and_every_gradient_match_nn_linear(shape, force_onednn):
     ours, ref = _pair(*shape)
     x = torch.randn(512, shape[0])
     x1, x2 = x.clone().requires_grad_(), x.clone().requires_grad_()
@@ -35,7 +49,7 @@ def test_forward_and_every_gradient_match_nn_linear(shape):
 
 
 @needs_onednn
-def test_hidden_layers_take_the_onednn_path_and_the_head_does_not():
+def test_hidden_layers_take_the_onednn_path_and_the_head_does_not(force_onednn):
     model = DeepMLP(ModelConfig())
     x = torch.randn(8, 784)
     h = model.hidden[0].linear(x)
@@ -45,7 +59,7 @@ def test_hidden_layers_take_the_onednn_path_and_the_head_does_not():
 
 
 @needs_onednn
-def test_frozen_weight_and_plain_input_get_no_gradient():
+def test_frozen_weight_and_plain_input_get_no_gradient(force_onednn):
     ours, _ = _pair(784, 128)
     ours.requires_grad_(False)
     x = torch.randn(16, 784, requires_grad=True)
@@ -83,3 +97,42 @@ def test_seed_style_model_is_built_from_plain_nn_linear():
     assert all(type(m) is nn.Linear for m in seed_style.linears())
     assert all(type(m) is Linear for m in ours.linears())
     assert len(seed_style.linears()) == len(ours.linears()) == 8
+
+
+def test_without_onednn_every_layer_is_plain_addmm(monkeypatch):
+    monkeypatch.setattr(linear, "use_onednn", lambda: False)
+    model = DeepMLP(ModelConfig())
+    h = model.hidden[0].linear(torch.randn(8, 784))
+    assert type(h.grad_fn).__name__ == "AddmmBackward0"
+
+
+@needs_onednn
+@pytest.mark.parametrize(
+    ("speedup", "chosen"), [(2.2, True), (1.3, True), (1.1, False), (0.9, False)]
+)
+def test_auto_takes_onednn_only_when_it_wins_by_the_margin(
+    monkeypatch, fresh_choice, speedup, chosen
+):
+    monkeypatch.delenv("VG_LINEAR", raising=False)
+    monkeypatch.setattr(linear, "onednn_speedup", lambda: speedup)
+    assert linear.use_onednn() is chosen
+
+
+@needs_onednn
+@pytest.mark.parametrize(("env", "chosen"), [("onednn", True), ("aten", False)])
+def test_vg_linear_overrides_the_probe(monkeypatch, fresh_choice, env, chosen):
+    monkeypatch.setenv("VG_LINEAR", env)
+    monkeypatch.setattr(linear, "onednn_speedup", lambda: 1.0 if chosen else 3.0)
+    assert linear.use_onednn() is chosen
+
+
+def test_vg_linear_rejects_unknown_kernels(monkeypatch, fresh_choice):
+    monkeypatch.setenv("VG_LINEAR", "blas")
+    with pytest.raises(ValueError, match="accepted: auto, onednn, aten"):
+        linear.use_onednn()
+
+
+@needs_onednn
+def test_speedup_probe_times_both_libraries():
+    s = linear.onednn_speedup(batch=64, fan_in=96, width=32)
+    assert 0.05 < s < 20.0

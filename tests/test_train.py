@@ -3,7 +3,7 @@
 import json
 import math
 
-from vgmodels.linear import onednn_available
+from vgmodels.linear import use_onednn
 from vgmodels.profiles import Profile
 from vgmodels.remedies import REMEDIES
 from vgmodels.train import train_case
@@ -47,7 +47,7 @@ def test_record_has_every_field_and_is_json(tiny_data, tiny_profile):
     assert all(0 <= d <= 1 for d in rec["history"][0]["dead"])
     json.dumps(rec, allow_nan=False)
     assert rec["flops_per_epoch"] > 0 and 0 < rec["mfu"]
-    assert rec["linear_kernel"] == ("onednn" if onednn_available() else "aten")
+    assert rec["linear_kernel"] == ("onednn" if use_onednn() else "aten")
 
 
 def test_sigmoid_baseline_gradients_vanish_toward_the_input(tiny_data, tiny_profile):

@@ -1,14 +1,19 @@
-"""nn.Linear whose CPU fp32 matmuls go through oneDNN, which uses AVX-512 where MKL does not.
+"""nn.Linear whose CPU fp32 matmuls go through oneDNN where that is measurably faster than MKL.
 
-On AMD CPUs PyTorch's MKL sgemm runs its AVX2 kernels; oneDNN's run AVX-512 and reach about twice
-the GFLOP/s on the forward and input-gradient products. The weight gradient of a square hidden
-layer is faster through MKL, so each product takes the faster library for its shape. Every product
-is plain fp32 (no reduced-precision accumulation); elsewhere (GPU, other dtypes) this is nn.Linear.
+On AMD CPUs PyTorch's MKL sgemm runs its AVX2 kernels; oneDNN's run AVX-512. On cores with full
+512-bit units (Zen 5) oneDNN reaches about twice MKL's GFLOP/s on the forward and input-gradient
+products; on cores that split AVX-512 into two 256-bit halves (Zen 4) both libraries run at the
+same speed and the Python autograd Function around oneDNN costs more than it gains. So a probe
+times one training step's products through both libraries once per process, and oneDNN is used
+only where it wins by `ONEDNN_MIN_SPEEDUP`. The weight gradient of a square hidden layer is
+faster through MKL, so each product takes the faster library for its shape. Every product is
+plain fp32 (no reduced-precision accumulation); elsewhere (GPU, other dtypes) this is nn.Linear.
 """
 
 from __future__ import annotations
 
 import functools
+import os
 
 import torch
 from torch import nn
@@ -27,6 +32,40 @@ def onednn_available() -> bool:
         return bool(torch.equal(_dnn(x, w), F.linear(x, w)))
     except RuntimeError:
         return False
+
+
+ONEDNN_MIN_SPEEDUP = 1.25
+KERNELS = ("auto", "onednn", "aten")
+
+
+@functools.cache
+def onednn_speedup(batch: int = 512, fan_in: int = 784, width: int = 128) -> float:
+    """MKL time over oneDNN time for one training step's forward and input/weight-gradient products."""
+    from .perf import _best_gflops  # perf imports this module
+
+    cpu = torch.device("cpu")
+    x, h, g = torch.rand(batch, fan_in), torch.rand(batch, width), torch.randn(batch, width)
+    w1, wh, b = torch.randn(width, fan_in), torch.randn(width, width), torch.zeros(width)
+
+    def onednn():
+        _dnn(x, w1, b), _dnn(h, wh, b), _dnn(g, wh.t()), _dnn(g.t(), x.t())
+
+    def mkl():
+        torch.addmm(b, x, w1.t()), torch.addmm(b, h, wh.t()), g @ wh, g.t() @ x
+
+    rates = [_best_gflops(k, 1.0, cpu, 0.1) for k in (onednn, mkl, onednn, mkl)]
+    return max(rates[0], rates[2]) / max(rates[1], rates[3])
+
+
+@functools.cache
+def use_onednn() -> bool:
+    """Whether our Linear takes oneDNN here: VG_LINEAR=onednn|aten decides, auto (default) probes."""
+    choice = os.environ.get("VG_LINEAR", "auto")
+    if choice not in KERNELS:
+        raise ValueError(f"VG_LINEAR={choice!r}; accepted: {', '.join(KERNELS)}")
+    if choice == "aten" or not onednn_available():
+        return False
+    return choice == "onednn" or onednn_speedup() >= ONEDNN_MIN_SPEEDUP
 
 
 def _dnn(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor | None = None) -> torch.Tensor:
@@ -55,7 +94,7 @@ class _OneDnnLinearFn(torch.autograd.Function):
 
 
 class Linear(nn.Linear):
-    """nn.Linear; 2-D fp32 inputs on the CPU take oneDNN's kernels (same maths, same init)."""
+    """nn.Linear; 2-D fp32 inputs on the CPU take oneDNN's kernels where they win (same maths, same init)."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if (
@@ -63,7 +102,7 @@ class Linear(nn.Linear):
             and x.dim() == 2
             and x.dtype == torch.float32
             and self.out_features >= 64  # the 10-wide head is faster through MKL
-            and onednn_available()
+            and use_onednn()
         ):
             return _OneDnnLinearFn.apply(x, self.weight, self.bias)
         return F.linear(x, self.weight, self.bias)

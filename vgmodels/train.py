@@ -12,7 +12,7 @@ from torch import nn
 
 from . import metrics
 from .data import Dataset, Split, load_fashion_mnist
-from .linear import onednn_available
+from .linear import use_onednn
 from .models import DeepMLP, flops_per_sample
 from .perf import device_name, matmul_peak_gflops, mfu, resolve_device, sync
 from .profiles import Profile
@@ -111,6 +111,8 @@ def train_case(
             n_train=profile.n_train, n_val=profile.n_val, n_test=profile.n_test
         )
     data = data.to(dev)
+    # decided (and probed) before any timing starts
+    kernel = "onednn" if dev.type == "cpu" and use_onednn() else "aten"
     if dev.type == "cpu":
         # saturated sigmoids produce denormal floats that slow CPU arithmetic several-fold
         torch.set_flush_denormal(flush_denormal)
@@ -236,7 +238,7 @@ def train_case(
         "torch": torch.__version__,
         "python": platform.python_version(),
         "flush_denormal": bool(flush_denormal and dev.type == "cpu"),
-        "linear_kernel": "onednn" if dev.type == "cpu" and onednn_available() else "aten",
+        "linear_kernel": kernel,
         "n_train": n_train,
         "n_val": len(data.val),
         "n_test": len(data.test),

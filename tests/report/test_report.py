@@ -83,8 +83,10 @@ def test_setup_names_the_peak_and_the_kernels_the_records_used(site, records):
     html = (site / "index.html").read_text()
     peak = records[0]["peak_gflops"]
     assert f"{peak:.0f} GFLOP/s, the faster of the libraries" in html
-    kernels = "Linear layers run oneDNN&#39;s fp32 inner product"
-    assert (kernels in html) == (records[0]["linear_kernel"] == "onednn")
+    onednn = "Linear layers run oneDNN&#39;s fp32 inner product"
+    aten = "Linear layers run PyTorch&#39;s addmm (MKL&#39;s fp32 sgemm)"
+    assert (onednn in html) == (records[0]["linear_kernel"] == "onednn")
+    assert (aten in html) == (records[0]["linear_kernel"] == "aten")
 
 
 def test_pdf_pages_and_case_ids(site):

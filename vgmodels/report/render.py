@@ -60,6 +60,7 @@ def run_info(records: list[dict], bench_info: dict) -> dict:
         "epochs": "/".join(map(str, epochs)),
         "n_seeds": len(seeds),
         "seeds_text": f"{len(seeds)} seed{'s' if len(seeds) != 1 else ''} ({', '.join(map(str, seeds))})",
+        "device": first["device"],
         "device_name": first["device_name"],
         "peak_gflops": bench_info.get("peak_gflops") or first["peak_gflops"],
         "torch": first["torch"],

@@ -1,0 +1,54 @@
+"""Speed helpers: device choice, the peak probe's choice of library, MFU arithmetic."""
+
+import math
+
+import pytest
+import torch
+
+from vgmodels import linear, perf
+
+
+def test_auto_device_is_cpu_without_accelerators_and_unknown_names_are_rejected():
+    if not torch.cuda.is_available():
+        assert perf.resolve_device("auto").type in ("cpu", "mps")
+    with pytest.raises(ValueError, match="accepted: auto, cpu, cuda, mps"):
+        perf.resolve_device("tpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="not available"):
+            perf.resolve_device("cuda")
+
+
+def _fake_rates(monkeypatch, rates):
+    calls = []
+
+    def fake(kernel, flops, device, seconds):
+        calls.append(flops)
+        return rates[len(calls) - 1]
+
+    monkeypatch.setattr(perf, "_best_gflops", fake)
+    return calls
+
+
+def test_peak_is_the_faster_of_mkl_and_onednn(monkeypatch):
+    monkeypatch.setattr(linear, "onednn_available", lambda: True)
+    calls = _fake_rates(monkeypatch, [210.0, 475.0])
+    assert perf.matmul_peak_gflops.__wrapped__("cpu", n=64) == 475.0
+    assert calls == [2.0 * 64**3] * 2
+
+
+def test_peak_without_onednn_is_the_sgemm_rate(monkeypatch):
+    monkeypatch.setattr(linear, "onednn_available", lambda: False)
+    calls = _fake_rates(monkeypatch, [210.0])
+    assert perf.matmul_peak_gflops.__wrapped__("cpu", n=64) == 210.0
+    assert len(calls) == 1
+
+
+def test_best_gflops_times_a_real_matmul():
+    a = torch.randn(64, 64)
+    rate = perf._best_gflops(lambda: a @ a, 2.0 * 64**3, torch.device("cpu"), 0.01)
+    assert 0 < rate < math.inf
+
+
+def test_mfu_is_achieved_over_peak():
+    assert perf.mfu(54e9, 0.3, 450.0) == pytest.approx(0.4)
+    assert perf.mfu(54e9, 0.0, 450.0) is None
