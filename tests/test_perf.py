@@ -52,3 +52,30 @@ def test_best_gflops_times_a_real_matmul():
 def test_mfu_is_achieved_over_peak():
     assert perf.mfu(54e9, 0.3, 450.0) == pytest.approx(0.4)
     assert perf.mfu(54e9, 0.0, 450.0) is None
+
+
+def test_products_floor_scales_with_steps_and_is_below_a_real_step():
+    from vgmodels.models import ModelConfig
+
+    cfg = ModelConfig(depth=3, width=32, in_features=64)
+    one = perf.products_seconds_per_epoch(cfg, 64, 64, torch.device("cpu"), seconds=0.05)
+    ten = perf.products_seconds_per_epoch(cfg, 64, 640, torch.device("cpu"), seconds=0.05)
+    assert 0 < one < 0.01
+    assert ten == pytest.approx(10 * one, rel=0.6)  # 10 steps of the same products, noisy clock
+
+
+def test_step_products_compute_what_a_linear_stack_computes(monkeypatch):
+    # the floor must time the products of a real step: count them through a spy
+    calls = []
+    real_addmm, real_mm = torch.addmm, torch.Tensor.__matmul__
+    monkeypatch.setattr(linear, "use_onednn", lambda: False)
+    monkeypatch.setattr(torch, "addmm", lambda *a: calls.append("fwd") or real_addmm(*a))
+    monkeypatch.setattr(
+        torch.Tensor, "__matmul__", lambda a, b: calls.append("mm") or real_mm(a, b)
+    )
+    xs = [torch.rand(8, 5), torch.rand(8, 4)]
+    ws = [torch.rand(4, 5), torch.rand(3, 4)]
+    gs = [torch.rand(8, 4), torch.rand(8, 3)]
+    linear.step_products(xs, ws, [torch.zeros(4), torch.zeros(3)], gs)
+    # two forward products, two weight gradients, one input gradient (none below the first layer)
+    assert calls.count("fwd") == 2 and calls.count("mm") == 3

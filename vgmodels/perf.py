@@ -70,6 +70,11 @@ def matmul_peak_gflops(device_type: str = "cpu", n: int = 2048, seconds: float =
 
 
 def _best_gflops(kernel, flops: float, device: torch.device, seconds: float) -> float:
+    return flops / _best_seconds(kernel, device, seconds) / 1e9
+
+
+def _best_seconds(kernel, device: torch.device, seconds: float) -> float:
+    """Fastest time of one call, over repeats of 4 calls for about `seconds` (after 3 warm-ups)."""
     for _ in range(3):
         kernel()
     sync(device)
@@ -81,7 +86,31 @@ def _best_gflops(kernel, flops: float, device: torch.device, seconds: float) -> 
             kernel()
         sync(device)
         best = min(best, (time.perf_counter() - t0) / 4)
-    return flops / best / 1e9
+    return best
+
+
+def products_seconds_per_epoch(
+    cfg, batch: int, n_train: int, device: torch.device, seconds: float = 0.5
+) -> float:
+    """Seconds per epoch of the training step's matrix products alone: the floor under our loop.
+
+    The same shapes and kernels as the trainer's Linear layers (see linear.step_products), timed
+    on resident random tensors; everything else in a step (activations, loss, autograd, optimizer,
+    metrics) is the gap between this and the trainer's measured seconds.
+    """
+    from .linear import step_products
+
+    dims = [cfg.in_features] + [cfg.width] * cfg.depth + [cfg.classes]
+    pairs = list(zip(dims[:-1], dims[1:], strict=True))
+    xs = [torch.rand(batch, m, device=device) for m, _ in pairs]  # (B, in)
+    gs = [torch.randn(batch, n, device=device) for _, n in pairs]  # (B, out)
+    ws = [torch.randn(n, m, device=device) * 0.05 for m, n in pairs]  # (out, in)
+    bs = [torch.zeros(n, device=device) for _, n in pairs]
+
+    def step():
+        step_products(xs, ws, bs, gs)
+
+    return _best_seconds(step, device, seconds) * -(-n_train // batch)
 
 
 def mfu(flops: float, seconds: float, peak_gflops: float) -> float | None:

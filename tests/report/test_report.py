@@ -150,3 +150,22 @@ def test_html_in_headless_chromium(site):
     assert img.size == (1280, 1000) and hi - lo > 100  # text on paper, not a blank page
     histogram = img.histogram()
     assert max(histogram) < 0.9 * sum(histogram)
+
+
+def test_speed_caption_states_the_measured_ratio_and_the_products_floor(records):
+    from vgmodels.report.tables import speed_table
+
+    speed = [{
+        "kind": "speed", "case": "baseline", "ours_seconds_per_epoch": 0.45,
+        "seed_style_seconds_per_epoch": 3.15, "speedup": 7.0, "gflops_per_second": 120.0,
+        "mfu": 0.55, "products_seconds_per_epoch": 0.30, "products_mfu": 0.82,
+        "products_share": 0.30 / 0.45, "speedup_bound": 10.5,
+    }]  # fmt: skip
+    table = speed_table(summarize(by_case(records)), speed)
+    assert "against 3.150 s for a seed-style loop" in table.caption
+    assert "a 7.0× speed-up" in table.caption and "(MFU 0.55)" in table.caption
+    assert "take 0.300 s per epoch (MFU 0.82), 67% of the step time" in table.caption
+    assert "by more than 10.5×" in table.caption
+    assert [row[0] for row in table.rows] == [c for c in REMEDIES if c in FIXTURE_CASES]
+    base = [row for row in table.rows if row[0] == "baseline"][0]
+    assert base[2] == "1.00"

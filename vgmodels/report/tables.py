@@ -122,6 +122,14 @@ def speed_table(summaries: dict[str, CaseSummary], speed: list[dict]) -> Table:
                 f"(torchvision dataset, ToTensor, DataLoader), a {sp['speedup']:.1f}× speed-up measured "
                 f"in one run, at {sp['gflops_per_second']:.0f} GFLOP/s (MFU {sp['mfu']:.2f})."
             )
+            if sp.get("products_seconds_per_epoch"):
+                caption += (
+                    f" The step's matrix products alone, same shapes and kernels, take "
+                    f"{sp['products_seconds_per_epoch']:.3f} s per epoch (MFU {sp['products_mfu']:.2f}), "
+                    f"{sp['products_share']:.0%} of the step time; the rest is activations, loss, "
+                    f"autograd and optimizer. With these kernels no loop can beat the seed-style one "
+                    f"by more than {sp['speedup_bound']:.1f}×."
+                )
             if sp.get("speedup_epoch_wall"):
                 caption += (
                     f" Whole epochs with validation: {sp['ours_epoch_wall_seconds']:.3f} s against "
