@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import platform
+import statistics
 import time
 
 import torch
@@ -90,13 +91,14 @@ def _best_seconds(kernel, device: torch.device, seconds: float) -> float:
 
 
 def products_seconds_per_epoch(
-    cfg, batch: int, n_train: int, device: torch.device, seconds: float = 0.5
+    cfg, batch: int, n_train: int, device: torch.device, epochs: int = 3
 ) -> float:
-    """Seconds per epoch of the training step's matrix products alone: the floor under our loop.
+    """Median seconds of an epoch of the training step's matrix products alone: the floor under our loop.
 
-    The same shapes and kernels as the trainer's Linear layers (see linear.step_products), timed
-    on resident random tensors; everything else in a step (activations, loss, autograd, optimizer,
-    metrics) is the gap between this and the trainer's measured seconds.
+    The same shapes and kernels as the trainer's Linear layers (see linear.step_products), on
+    resident random tensors, one epoch's worth of steps at a time, and the median over `epochs`
+    as for the trainer's own seconds; everything else in a step (activations, loss, autograd,
+    optimizer, metrics) is the gap between this and the trainer's measured seconds.
     """
     from .linear import step_products
 
@@ -106,11 +108,17 @@ def products_seconds_per_epoch(
     gs = [torch.randn(batch, n, device=device) for _, n in pairs]  # (B, out)
     ws = [torch.randn(n, m, device=device) * 0.05 for m, n in pairs]  # (out, in)
     bs = [torch.zeros(n, device=device) for _, n in pairs]
-
-    def step():
-        step_products(xs, ws, bs, gs)
-
-    return _best_seconds(step, device, seconds) * -(-n_train // batch)
+    steps = -(-n_train // batch)
+    step_products(xs, ws, bs, gs)  # warm-up
+    times = []
+    for _ in range(epochs):
+        sync(device)
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            step_products(xs, ws, bs, gs)
+        sync(device)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
 
 
 def mfu(flops: float, seconds: float, peak_gflops: float) -> float | None:
