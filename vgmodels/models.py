@@ -187,6 +187,13 @@ def init_weights(model: DeepMLP, cfg: ModelConfig) -> None:
         nn.init.zeros_(m.bias)
 
 
+def linear_shapes(cfg: ModelConfig, active_depth: int | None = None) -> list[tuple[int, int]]:
+    """(fan_in, fan_out) of every Linear of the plain stack in forward order, the head last."""
+    d = cfg.depth if active_depth is None else active_depth
+    shapes = [(cfg.in_features, cfg.width)] + [(cfg.width, cfg.width)] * (d - 1)
+    return shapes + [(cfg.width, cfg.classes)]
+
+
 def flops_per_sample(
     cfg: ModelConfig, active_depth: int | None = None, trainable: tuple[int, ...] | None = None
 ) -> float:
@@ -197,10 +204,8 @@ def flops_per_sample(
     """
     d = cfg.depth if active_depth is None else active_depth
     learns = [trainable is None or i in trainable for i in range(d)] + [True]
-    shapes = [(cfg.in_features, cfg.width)] + [(cfg.width, cfg.width)] * (d - 1)
-    shapes.append((cfg.width, cfg.classes))
     total = 0.0
-    for j, (m, n) in enumerate(shapes):
+    for j, (m, n) in enumerate(linear_shapes(cfg, d)):
         total += 2.0 * m * n * (1 + learns[j] + any(learns[:j]))
     return total
 

@@ -101,9 +101,9 @@ def products_seconds_per_epoch(
     optimizer, metrics) is the gap between this and the trainer's measured seconds.
     """
     from .linear import step_products
+    from .models import linear_shapes
 
-    dims = [cfg.in_features] + [cfg.width] * cfg.depth + [cfg.classes]
-    pairs = list(zip(dims[:-1], dims[1:], strict=True))
+    pairs = linear_shapes(cfg)
     xs = [torch.rand(batch, m, device=device) for m, _ in pairs]  # (B, in)
     gs = [torch.randn(batch, n, device=device) for _, n in pairs]  # (B, out)
     ws = [torch.randn(n, m, device=device) * 0.05 for m, n in pairs]  # (out, in)
