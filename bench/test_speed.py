@@ -5,6 +5,7 @@ from __future__ import annotations
 import statistics
 import time
 
+from vgmodels.metrics import EPOCH_METRICS, max_relative_difference
 from vgmodels.models import flops_per_sample
 from vgmodels.perf import matmul_peak_gflops, products_seconds_per_epoch, seed_style_epochs
 from vgmodels.remedies import REMEDIES
@@ -86,23 +87,38 @@ def test_speed(benchmark, vg, dataset):
 
 
 def test_denormal_flush(benchmark, vg, dataset):
-    """std10's saturated sigmoids make denormal floats; time it with and without flushing them."""
+    """std10's saturated sigmoids make denormal floats: time it with and without flushing them,
+    and measure how far flushing moves each recorded metric against how far a second seed does."""
     case = REMEDIES["std10"]
     epochs = 1 if vg["profile"].name == "smoke" else 3
 
     def run():
-        on = train_case(
-            case, vg["profile"], 0, vg["device"], dataset, epochs=epochs, flush_denormal=True
-        )
-        off = train_case(
-            case, vg["profile"], 0, vg["device"], dataset, epochs=epochs, flush_denormal=False
-        )
-        return on, off
+        def train(seed, flush):
+            return train_case(
+                case,
+                vg["profile"],
+                seed,
+                vg["device"],
+                dataset,
+                epochs=epochs,
+                flush_denormal=flush,
+            )
 
-    on, off = benchmark.pedantic(run, rounds=1, iterations=1, warmup_rounds=0)
+        return train(0, True), train(0, False), train(1, True)
+
+    on, off, other = benchmark.pedantic(run, rounds=1, iterations=1, warmup_rounds=0)
     torch_on = statistics.median(h["seconds"] for h in on["history"])
     torch_off = statistics.median(h["seconds"] for h in off["history"])
-    acc_delta = abs(on["test_acc"] - off["test_acc"])
+    effect, noise = {}, {}
+    for key in EPOCH_METRICS:
+        e = max_relative_difference(on["history"], off["history"], key)
+        if e is not None:
+            effect[key] = e
+            noise[key] = max_relative_difference(on["history"], other["history"], key)
+    effect["test_acc"] = max_relative_difference([on], [off], "test_acc")
+    noise["test_acc"] = max_relative_difference([on], [other], "test_acc")
+    # beyond noise: more than the second seed moved it, and more than float rounding (1e-5)
+    beyond = sorted(k for k, e in effect.items() if e > max(noise[k] or 0.0, 1e-5))
     benchmark.extra_info.update(
         kind="speed",
         case="std10",
@@ -112,10 +128,17 @@ def test_denormal_flush(benchmark, vg, dataset):
         slowdown_without_flush=torch_off / torch_on,
         test_acc_flush=on["test_acc"],
         test_acc_no_flush=off["test_acc"],
-        test_acc_delta=acc_delta,
+        test_acc_delta=abs(on["test_acc"] - off["test_acc"]),
+        flush_effect=effect,
+        seed_noise=noise,
+        flush_beyond_noise=beyond,
     )
+    worst = max(effect, key=effect.get)
     print(
         f"\ndenormals[std10]: {torch_on:.3f} s/epoch flushed, {torch_off:.3f} s/epoch not "
-        f"({torch_off / torch_on:.2f}x); test_acc {on['test_acc']:.4f} vs {off['test_acc']:.4f}"
+        f"({torch_off / torch_on:.2f}x); test_acc {on['test_acc']:.4f} vs {off['test_acc']:.4f}; "
+        f"largest relative change from flushing {effect[worst]:.2e} ({worst}), "
+        f"seed 1 moves it {noise[worst] or 0:.2e}"
     )
     assert on["epochs_run"] == off["epochs_run"] == epochs
+    assert not beyond, f"flushing denormals moved {beyond} beyond seed noise: {effect} vs {noise}"

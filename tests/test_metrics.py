@@ -90,3 +90,20 @@ def test_vanishing_ratio_edge_cases():
     assert metrics.vanishing_ratio([0.0, 1.0, 0.0, 1.0]) is None
     assert metrics.vanishing_ratio([1.0, 1.0, 0.0, 1.0]) == math.inf
     assert metrics.vanishing_ratio([None, 1.0, 1.0]) is None
+
+
+def test_max_relative_difference_over_epochs_and_layers():
+    a = [
+        {"val_acc": 0.5, "grad_norm": [1e-5, 2.0, None]},
+        {"val_acc": 0.8, "grad_norm": [4.0, 0.0, 1.0]},
+    ]
+    b = [
+        {"val_acc": 0.5, "grad_norm": [2e-5, 2.0, 3.0]},
+        {"val_acc": 0.6, "grad_norm": [4.0, 0.0, 1.0]},
+    ]
+    assert metrics.max_relative_difference(a, b, "val_acc") == pytest.approx(0.25)  # 0.2 / 0.8
+    assert metrics.max_relative_difference(a, b, "grad_norm") == pytest.approx(0.5)  # 1e-5 / 2e-5
+    assert metrics.max_relative_difference(a, a, "grad_norm") == 0.0
+    assert metrics.max_relative_difference(a[:1], b, "val_acc") == 0.0  # epochs both ran
+    assert metrics.max_relative_difference([{"x": 1.0}], [{"x": -1.0}], "x") == 2.0
+    assert metrics.max_relative_difference([{"dead": None}], [{"dead": None}], "dead") is None

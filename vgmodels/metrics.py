@@ -74,6 +74,34 @@ def vanishing_ratio(grad_norms: Sequence[float]) -> float | None:
     return first / last
 
 
+EPOCH_METRICS = (
+    "train_loss", "train_acc", "val_loss", "val_acc", "grad_norm", "update_ratio",
+    "act_mean", "act_std", "saturation", "dead",
+)  # fmt: skip
+
+
+def max_relative_difference(a: Sequence[dict], b: Sequence[dict], key: str) -> float | None:
+    """Largest |x - y| / max(|x|, |y|) of one per-epoch metric between two histories.
+
+    Over every epoch both histories ran and, for per-layer metrics, every layer; values that are
+    None in either history (layers not recorded, non-finite values) are skipped; None when no pair
+    is left. 0 means equal, 1 means one of the two is 0 or they have opposite signs.
+    """
+    pairs = []
+    for ra, rb in zip(a, b, strict=False):
+        xa, xb = ra.get(key), rb.get(key)
+        if isinstance(xa, list) and isinstance(xb, list):
+            pairs += zip(xa, xb, strict=True)
+        else:
+            pairs.append((xa, xb))
+    diffs = [
+        0.0 if x == y else abs(x - y) / max(abs(x), abs(y))
+        for x, y in pairs
+        if x is not None and y is not None
+    ]
+    return max(diffs) if diffs else None
+
+
 def accuracy(logits: torch.Tensor, y: torch.Tensor) -> float:
     """Fraction of argmax predictions equal to y."""
     return (logits.argmax(dim=1) == y).float().mean().item()

@@ -169,3 +169,25 @@ def test_speed_caption_states_the_measured_ratio_and_the_products_floor(records)
     assert [row[0] for row in table.rows] == [c for c in REMEDIES if c in FIXTURE_CASES]
     base = [row for row in table.rows if row[0] == "baseline"][0]
     assert base[2] == "1.00"
+
+
+def test_denormal_row_sets_the_flush_effect_against_seed_noise():
+    from vgmodels.report.text import _flush_effect
+
+    same = {"flush_effect": {"val_acc": 0.0, "grad_norm": 0.0}, "seed_noise": {"val_acc": 0.1}}
+    assert _flush_effect(same) == (
+        "every recorded metric (2 of them, per epoch and per layer) came out identical with and "
+        "without flushing"
+    )
+    moved = {
+        "flush_effect": {"val_acc": 0.0, "grad_norm": 3e-7},
+        "seed_noise": {"val_acc": 0.1, "grad_norm": 0.3},
+        "flush_beyond_noise": [],
+    }
+    assert _flush_effect(moved) == (
+        "flushing moved no recorded metric beyond seed noise: the largest relative change is "
+        "3.0e-07 (grad_norm), where a second seed moves it by 3.0e-01"
+    )
+    assert _flush_effect({**moved, "flush_beyond_noise": ["grad_norm"]}).startswith(
+        "flushing moved grad_norm beyond seed noise: "
+    )

@@ -180,8 +180,30 @@ def setup(info: dict) -> list[tuple[str, str]]:
                     f"{sp['no_flush_seconds_per_epoch']:.3f} s not; test accuracy "
                     f"{sp['test_acc_flush']:.4f} flushed, {sp['test_acc_no_flush']:.4f} not"
                 )
+                if sp.get("flush_effect"):
+                    text += "; " + _flush_effect(sp)
         rows.append(("Denormals", text))
     return rows
+
+
+def _flush_effect(sp: dict) -> str:
+    """What flushing did to the recorded metrics, set against what a second seed does."""
+    effect, noise = sp["flush_effect"], sp.get("seed_noise", {})
+    if not any(effect.values()):
+        return (
+            f"every recorded metric ({len(effect)} of them, per epoch and per layer) came out "
+            "identical with and without flushing"
+        )
+    worst = max(effect, key=effect.get)
+    verdict = (
+        f"flushing moved {', '.join(sp['flush_beyond_noise'])} beyond seed noise"
+        if sp.get("flush_beyond_noise")
+        else "flushing moved no recorded metric beyond seed noise"
+    )
+    return (
+        f"{verdict}: the largest relative change is {effect[worst]:.1e} ({worst}), "
+        f"where a second seed moves it by {noise.get(worst) or 0:.1e}"
+    )
 
 
 def reproduce(info: dict) -> list[str]:
