@@ -5,13 +5,15 @@ from __future__ import annotations
 import statistics
 import time
 
-from vgmodels.metrics import EPOCH_METRICS, max_relative_difference
+from vgmodels.data import Dataset, subset
+from vgmodels.metrics import EPOCH_METRICS, interleaved_ratios, max_relative_difference
 from vgmodels.models import flops_per_sample
 from vgmodels.perf import matmul_peak_gflops, products_seconds_per_epoch, seed_style_epochs
 from vgmodels.remedies import REMEDIES
 from vgmodels.train import train_case
 
 SPEED_CASE = "baseline"
+RELATIVE_TRAIN = 8192  # samples per epoch when timing every case against baseline (16 steps)
 
 
 def test_speed(benchmark, vg, dataset):
@@ -142,3 +144,49 @@ def test_denormal_flush(benchmark, vg, dataset):
     )
     assert on["epochs_run"] == off["epochs_run"] == epochs
     assert not beyond, f"flushing denormals moved {beyond} beyond seed noise: {effect} vs {noise}"
+
+
+def test_case_speed(benchmark, vg, dataset):
+    """Every case's seconds per epoch over baseline's, timed interleaved (baseline, case,
+    baseline, case, ...) so that the machine's drift between cases cancels out of each ratio;
+    baseline against itself shows the noise that is left."""
+    smoke = vg["profile"].name == "smoke"
+    rounds, epochs = (1, 1) if smoke else (3, 2)
+    d = dataset
+    data = Dataset(
+        subset(d.train, RELATIVE_TRAIN), subset(d.val, 1024), subset(d.test, 1024), d.source
+    )
+    cases = vg["cases"]
+
+    def seconds(case_id):
+        rec = train_case(REMEDIES[case_id], vg["profile"], 0, vg["device"], data, epochs=epochs)
+        return rec["seconds_per_epoch"]
+
+    def run():
+        per_round = []
+        for _ in range(rounds):
+            base, other = [seconds(SPEED_CASE)], []
+            for cid in cases:
+                other.append(seconds(cid))
+                base.append(seconds(SPEED_CASE))
+            per_round.append(interleaved_ratios(base, other))
+        return per_round
+
+    per_round = benchmark.pedantic(run, rounds=1, iterations=1, warmup_rounds=0)
+    ratios = {cid: statistics.median(r[i] for r in per_round) for i, cid in enumerate(cases)}
+    benchmark.extra_info.update(
+        kind="speed",
+        case="all",
+        relative_to=SPEED_CASE,
+        relative_seconds=ratios,
+        relative_rounds=rounds,
+        relative_epochs=epochs,
+        relative_n_train=len(data.train),
+    )
+    slowest = max(ratios, key=ratios.get)
+    print(
+        f"\nper-case speed (interleaved with {SPEED_CASE}, median of {rounds} rounds): slowest "
+        f"{slowest} at {ratios[slowest]:.2f}x {SPEED_CASE}; "
+        + ", ".join(f"{c} {r:.2f}" for c, r in ratios.items())
+    )
+    assert set(ratios) == set(cases) and all(r > 0 for r in ratios.values())

@@ -107,3 +107,13 @@ def test_max_relative_difference_over_epochs_and_layers():
     assert metrics.max_relative_difference(a[:1], b, "val_acc") == 0.0  # epochs both ran
     assert metrics.max_relative_difference([{"x": 1.0}], [{"x": -1.0}], "x") == 2.0
     assert metrics.max_relative_difference([{"dead": None}], [{"dead": None}], "dead") is None
+
+
+def test_interleaved_ratios_cancel_a_linear_drift():
+    # the machine slows by 10% per measurement; the case is truly 1.5x the base
+    speed = [1.0 + 0.1 * k for k in range(7)]  # base, other, base, other, base, other, base
+    base, other = speed[0::2], [1.5 * s for s in speed[1::2]]
+    assert metrics.interleaved_ratios(base, other) == pytest.approx([1.5, 1.5, 1.5])
+    assert metrics.interleaved_ratios([2.0, 4.0], [6.0]) == [2.0]
+    with pytest.raises(ValueError, match="one more base"):
+        metrics.interleaved_ratios([1.0], [1.0])

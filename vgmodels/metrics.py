@@ -102,6 +102,17 @@ def max_relative_difference(a: Sequence[dict], b: Sequence[dict], key: str) -> f
     return max(diffs) if diffs else None
 
 
+def interleaved_ratios(base: Sequence[float], other: Sequence[float]) -> list[float]:
+    """Each other[i] over the mean of the base timings taken just before and just after it.
+
+    For timings taken in the order base[0], other[0], base[1], other[1], ..., base[n]: a drift of
+    the machine's speed that is slow against one measurement cancels out of each ratio.
+    """
+    if len(base) != len(other) + 1:
+        raise ValueError(f"need one more base timing than others, got {len(base)} and {len(other)}")
+    return [o / ((base[i] + base[i + 1]) / 2) for i, o in enumerate(other)]
+
+
 def accuracy(logits: torch.Tensor, y: torch.Tensor) -> float:
     """Fraction of argmax predictions equal to y."""
     return (logits.argmax(dim=1) == y).float().mean().item()

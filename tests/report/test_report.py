@@ -171,6 +171,24 @@ def test_speed_caption_states_the_measured_ratio_and_the_products_floor(records)
     assert base[2] == "1.00"
 
 
+def test_speed_table_takes_the_interleaved_ratio_and_marks_slow_cases(records):
+    from vgmodels.report.tables import speed_table
+
+    rel = {"depth3": 0.55, "baseline": 0.98, "adam": 1.6, "batchnorm": 1.12}
+    speed = [{
+        "kind": "speed", "case": "all", "relative_to": "baseline", "relative_seconds": rel,
+        "relative_rounds": 3, "relative_epochs": 2, "relative_n_train": 8192,
+    }]  # fmt: skip
+    table = speed_table(summarize(by_case(records)), speed)
+    ratio = {row[0]: row[2] for row in table.rows}
+    assert ratio["depth3"] == "0.55" and ratio["baseline"] == "0.98" and ratio["adam"] == "1.60"
+    assert ratio["relu_std1"] == "–"  # not timed in that run
+    slow = [row[0] for row, cls in zip(table.rows, table.row_classes, strict=True) if cls == "slow"]
+    assert slow == ["adam"]
+    assert "on 8,192 samples" in table.caption and "median of 3 rounds" in table.caption
+    assert "baseline against itself: 0.98." in table.caption
+
+
 def test_denormal_row_sets_the_flush_effect_against_seed_noise():
     from vgmodels.report.text import _flush_effect
 

@@ -103,17 +103,33 @@ def table1(summaries: dict[str, CaseSummary]) -> Table:
 def speed_table(summaries: dict[str, CaseSummary], speed: list[dict]) -> Table:
     """Per-case seconds per epoch, GFLOP/s and MFU, relative to baseline; the seed-loop ratio."""
     base = summaries["baseline"]
+    interleaved = next((sp for sp in speed if sp.get("relative_seconds")), None)
     rows, classes = [], []
     for s in summaries.values():
         if s.missing:
             continue
-        rel = s.seconds_per_epoch / base.seconds_per_epoch if not base.missing else None
+        if interleaved is not None:
+            rel = interleaved["relative_seconds"].get(s.case)
+        else:
+            rel = s.seconds_per_epoch / base.seconds_per_epoch if not base.missing else None
         rows.append([
             s.case, f"{s.seconds_per_epoch:.3f}", "–" if rel is None else f"{rel:.2f}",
             "–" if s.gflops is None else f"{s.gflops:.0f}", "–" if s.mfu is None else f"{s.mfu:.2f}",
         ])  # fmt: skip
         classes.append("slow" if rel is not None and rel > 1.5 else "")
     caption = "Training speed per case: seconds per epoch (training steps only), ratio to baseline, achieved GFLOP/s and MFU."
+    if interleaved is not None:
+        ref = interleaved["relative_to"]
+        caption += (
+            f" The ratio to {ref} is timed apart from the study, interleaved ({ref}, case, {ref}, "
+            f"case, ...) so that the machine's drift cancels out: each case's seconds per epoch "
+            f"on {interleaved['relative_n_train']:,} samples over the mean of the {ref} runs "
+            f"either side, median of {interleaved['relative_rounds']} rounds"
+        )
+        own = interleaved["relative_seconds"].get(ref)
+        caption += f"; {ref} against itself: {own:.2f}." if own is not None else "."
+    else:
+        caption += " The ratio to baseline divides seconds per epoch measured at different times."
     for sp in speed:
         if sp.get("speedup"):
             caption += (
