@@ -5,7 +5,6 @@ from __future__ import annotations
 import statistics
 import time
 
-from vgmodels.data import Dataset, subset
 from vgmodels.metrics import EPOCH_METRICS, interleaved_ratios, max_relative_difference
 from vgmodels.models import flops_per_sample
 from vgmodels.perf import matmul_peak_gflops, products_seconds_per_epoch, seed_style_epochs
@@ -150,12 +149,8 @@ def test_case_speed(benchmark, vg, dataset):
     """Every case's seconds per epoch over baseline's, timed interleaved (baseline, case,
     baseline, case, ...) so that the machine's drift between cases cancels out of each ratio;
     baseline against itself shows the noise that is left."""
-    smoke = vg["profile"].name == "smoke"
-    rounds, epochs = (1, 1) if smoke else (3, 2)
-    d = dataset
-    data = Dataset(
-        subset(d.train, RELATIVE_TRAIN), subset(d.val, 1024), subset(d.test, 1024), d.source
-    )
+    rounds, epochs = (1, 1) if vg["profile"].name == "smoke" else (3, 2)
+    data = dataset.subset(RELATIVE_TRAIN, 1024, 1024)
     cases = vg["cases"]
 
     def seconds(case_id):

@@ -71,3 +71,14 @@ def test_missing_files_try_download_then_name_the_file(tmp_path, monkeypatch):
     with pytest.raises(DataError, match="train-images-idx3-ubyte not found"):
         load_fashion_mnist()
     assert calls == [1]  # the download was tried once, as the last resort
+
+
+def test_dataset_subset_takes_the_first_samples_of_each_split():
+    from vgmodels.data import Dataset, Split
+
+    def split(n):
+        return Split(torch.arange(n * 2, dtype=torch.float32).reshape(n, 2), torch.arange(n))
+
+    d = Dataset(split(10), split(6), split(8), "synthetic").subset(4, None, 100)
+    assert (len(d.train), len(d.val), len(d.test), d.source) == (4, 6, 8, "synthetic")
+    assert d.train.y.tolist() == [0, 1, 2, 3] and d.train.x[3].tolist() == [6.0, 7.0]

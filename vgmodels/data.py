@@ -77,6 +77,13 @@ class Dataset:
             self.train.to(device), self.val.to(device), self.test.to(device), self.source
         )
 
+    def subset(self, n_train: int | None, n_val: int | None, n_test: int | None) -> Dataset:
+        """The first n samples of each split (None: all of it)."""
+        return Dataset(
+            subset(self.train, n_train), subset(self.val, n_val), subset(self.test, n_test),
+            self.source,
+        )  # fmt: skip
+
 
 def candidate_dirs(data_dir: str | os.PathLike | None = None) -> list[Path]:
     """Folders searched, in order: explicit dir or VG_DATA, the project cache, Debian's package."""
@@ -198,7 +205,7 @@ def load_fashion_mnist(
     # the test set is in file order; a fixed permutation makes a subset class-balanced
     te = torch.randperm(10000, generator=torch.Generator().manual_seed(SPLIT_SEED))
     test = Split(x_test[te].float() * scale, y_test[te])
-    return Dataset(subset(train, n_train), subset(val, n_val), subset(test, n_test), source)
+    return Dataset(train, val, test, source).subset(n_train, n_val, n_test)
 
 
 def ensure_raw_cache(data_dir: str | os.PathLike | None = None) -> Path:
