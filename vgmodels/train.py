@@ -235,6 +235,8 @@ def train_case(
         "seed": seed,
         "device": dev.type,
         "device_name": device_name(dev),
+        "threads": torch.get_num_threads(),
+        "concurrent_runs": 1,  # train_seeds sets how many seeds shared the machine with this one
         "torch": torch.__version__,
         "python": platform.python_version(),
         "flush_denormal": bool(flush_denormal and dev.type == "cpu"),
