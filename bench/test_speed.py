@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import math
 import statistics
 import time
+
+import torch
 
 from vgmodels.metrics import EPOCH_METRICS, interleaved_ratios, max_relative_difference
 from vgmodels.models import flops_per_sample
 from vgmodels.perf import matmul_peak_gflops, products_seconds_per_epoch, seed_style_epochs
 from vgmodels.remedies import REMEDIES
+from vgmodels.seeds import plan, train_seeds
 from vgmodels.train import train_case
 
 SPEED_CASE = "baseline"
+SEEDS = [0, 1, 2]  # the paper profile's seeds, trained at once as its case benchmarks do
 RELATIVE_TRAIN = 8192  # samples per epoch when timing every case against baseline (16 steps)
 
 
@@ -27,9 +32,15 @@ def test_speed(benchmark, vg, dataset):
             on_epoch=lambda row: ends.append(time.perf_counter()),
         )  # fmt: skip
         seed_style = seed_style_epochs(case, epochs, vg["device"]) if full else None
-        return ours, [b - a for a, b in zip(ends, ends[1:], strict=False)], seed_style
+        t0 = time.perf_counter()
+        seeds = train_seeds(case, vg["profile"], SEEDS, vg["device"], dataset, epochs=epochs)
+        seeds_wall = time.perf_counter() - t0
+        walls = [b - a for a, b in zip(ends, ends[1:], strict=False)]
+        return ours, walls, seed_style, seeds, seeds_wall
 
-    ours, ours_walls, seed_style = benchmark.pedantic(run, rounds=1, iterations=1, warmup_rounds=0)
+    ours, ours_walls, seed_style, seeds, seeds_wall = benchmark.pedantic(
+        run, rounds=1, iterations=1, warmup_rounds=0
+    )
     ours_s = statistics.median(h["seconds"] for h in ours["history"])
     ours_wall = statistics.median(ours_walls) if ours_walls else None
     seed_s = statistics.median(t for t, _ in seed_style) if seed_style else None
@@ -59,7 +70,16 @@ def test_speed(benchmark, vg, dataset):
         "products_mfu": flops / floor / (peak * 1e9),
         "speedup_bound": seed_s / floor if seed_s else None,
         "linear_kernel": ours["linear_kernel"],
+        # several seeds at once: whole runs (start, every epoch with validation, test) per seed-epoch
+        "seeds": len(SEEDS),
+        "seeds_concurrent_runs": seeds[0]["concurrent_runs"],
+        "seeds_threads": seeds[0]["threads"],
+        "seeds_wall_seconds_per_seed_epoch": seeds_wall / (len(SEEDS) * epochs),
+        "seeds_machine_mfu": flops * len(SEEDS) * epochs / seeds_wall / (peak * 1e9),
     }
+    per = info["seeds_wall_seconds_per_seed_epoch"]
+    info["seeds_speedup_epoch_wall"] = seed_wall / per if seed_wall else None
+    info["seeds_gain_epoch_wall"] = ours_wall / per if ours_wall else None
     benchmark.extra_info.update(info)
     if seed_s:
         ratio = (
@@ -79,12 +99,23 @@ def test_speed(benchmark, vg, dataset):
         f"the products alone take {floor:.3f} s/epoch ({info['products_share']:.0%} of our step "
         f"time, MFU {info['products_mfu']:.2f}), {ours['linear_kernel']} kernels"
     )
+    gain = f", {info['seeds_gain_epoch_wall']:.2f}x one seed's" if ours_wall else ""
+    vs_seed = (
+        f", {info['seeds_speedup_epoch_wall']:.1f}x the seed-style loop's" if seed_wall else ""
+    )
+    print(
+        f"speed[{SPEED_CASE}, seeds {SEEDS} at once, {info['seeds_concurrent_runs']} processes x "
+        f"{info['seeds_threads']} threads]: {per:.3f} s per seed-epoch with validation{gain}"
+        f"{vs_seed}; machine MFU {info['seeds_machine_mfu']:.2f}"
+    )
     assert info["flops_per_epoch"] > 0 and ours_s > 0
     assert 0 < floor < ours_s  # the products are part of every step
     for h, wall in zip(ours["history"][1:], ours_walls, strict=True):
         assert wall >= h["seconds"]  # a whole epoch holds its training steps
     for train_s, wall in seed_style or []:
         assert wall >= train_s > 0
+    assert [r["seed"] for r in seeds] == SEEDS
+    assert info["seeds_concurrent_runs"] == plan(len(SEEDS), vg["device"])[0]
 
 
 def test_denormal_flush(benchmark, vg, dataset):
@@ -153,22 +184,34 @@ def test_case_speed(benchmark, vg, dataset):
     data = dataset.subset(RELATIVE_TRAIN, 1024, 1024)
     cases = vg["cases"]
 
-    def seconds(case_id):
+    def timed(case_id):
         rec = train_case(REMEDIES[case_id], vg["profile"], 0, vg["device"], data, epochs=epochs)
-        return rec["seconds_per_epoch"]
+        steps = math.ceil(len(data.train) / REMEDIES[case_id].train.batch_size)
+        return (
+            rec["seconds_per_epoch"],
+            rec["seconds_per_epoch"] / steps,
+            rec["gflops_per_second"],
+            rec["mfu"],
+        )
 
     def run():
-        per_round = []
+        per_round, alone = [], {cid: [] for cid in cases}
         for _ in range(rounds):
-            base, other = [seconds(SPEED_CASE)], []
+            base, other = [timed(SPEED_CASE)[0]], []
             for cid in cases:
-                other.append(seconds(cid))
-                base.append(seconds(SPEED_CASE))
+                t = timed(cid)
+                other.append(t[0])
+                alone[cid].append(t[1:])
+                base.append(timed(SPEED_CASE)[0])
             per_round.append(interleaved_ratios(base, other))
-        return per_round
+        return per_round, alone
 
-    per_round = benchmark.pedantic(run, rounds=1, iterations=1, warmup_rounds=0)
+    per_round, alone = benchmark.pedantic(run, rounds=1, iterations=1, warmup_rounds=0)
     ratios = {cid: statistics.median(r[i] for r in per_round) for i, cid in enumerate(cases)}
+
+    def median_of(k):
+        return {cid: statistics.median(t[k] for t in alone[cid]) for cid in cases}
+
     benchmark.extra_info.update(
         kind="speed",
         case="all",
@@ -177,6 +220,11 @@ def test_case_speed(benchmark, vg, dataset):
         relative_rounds=rounds,
         relative_epochs=epochs,
         relative_n_train=len(data.train),
+        # each case alone, all threads, training steps only (medians over the rounds)
+        alone_ms_per_step={cid: 1e3 * v for cid, v in median_of(0).items()},
+        alone_gflops=median_of(1),
+        alone_mfu=median_of(2),
+        alone_threads=torch.get_num_threads(),
     )
     slowest = max(ratios, key=ratios.get)
     print(
@@ -185,3 +233,6 @@ def test_case_speed(benchmark, vg, dataset):
         + ", ".join(f"{c} {r:.2f}" for c, r in ratios.items())
     )
     assert set(ratios) == set(cases) and all(r > 0 for r in ratios.values())
+    info = benchmark.extra_info
+    for cid in cases:
+        assert info["alone_ms_per_step"][cid] > 0 and 0 < info["alone_mfu"][cid] < 1

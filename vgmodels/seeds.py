@@ -40,8 +40,8 @@ def plan(n_seeds: int, device: torch.device, threads: int | None = None) -> tupl
 
 def _train_one(seed: int) -> dict:
     torch.set_num_threads(_JOB["threads"])  # first, before any op runs in the fresh process
-    rec = train_case(_JOB["case"], _JOB["profile"], seed, _JOB["device"], _JOB["data"])
-    return rec
+    j = _JOB
+    return train_case(j["case"], j["profile"], seed, j["device"], j["data"], epochs=j["epochs"])
 
 
 def train_seeds(
@@ -51,17 +51,25 @@ def train_seeds(
     device: torch.device,
     data: Dataset,
     workers: int | None = None,
+    epochs: int | None = None,
 ) -> list[dict]:
     """One record per seed, in the order of `seeds`; each record says how many ran at once."""
     threads = torch.get_num_threads()
     n, per = plan(len(seeds), device) if workers is None else (workers, max(1, threads // workers))
     if n <= 1:
-        records = [train_case(case, profile, s, device, data) for s in seeds]
+        records = [train_case(case, profile, s, device, data, epochs=epochs) for s in seeds]
     else:
         # probed once here, alone, and inherited by the workers
         matmul_peak_gflops(device.type)
         use_onednn()
-        _JOB.update(case=case, profile=profile, device=device, data=data.to(device), threads=per)
+        _JOB.update(
+            case=case,
+            profile=profile,
+            device=device,
+            data=data.to(device),
+            threads=per,
+            epochs=epochs,
+        )
         try:
             ctx = multiprocessing.get_context("fork")
             with ctx.Pool(n, maxtasksperchild=1) as pool:

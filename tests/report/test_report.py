@@ -209,3 +209,48 @@ def test_denormal_row_sets_the_flush_effect_against_seed_noise():
     assert _flush_effect({**moved, "flush_beyond_noise": ["grad_norm"]}).startswith(
         "flushing moved grad_norm beyond seed noise: "
     )
+
+
+def test_speed_table_from_cases_timed_alone_and_seeds_at_once(records):
+    from vgmodels.report.tables import speed_table
+
+    cases = ["depth3", "baseline", "batchnorm"]
+    speed = [
+        {
+            "kind": "speed", "case": "all", "relative_to": "baseline",
+            "relative_seconds": dict(zip(cases, (0.55, 1.01, 1.2), strict=True)),
+            "relative_rounds": 3, "relative_epochs": 2, "relative_n_train": 8192,
+            "alone_ms_per_step": dict(zip(cases, (2.5, 4.61, 5.5), strict=True)),
+            "alone_gflops": dict(zip(cases, (70.4, 110.0, 95.2), strict=True)),
+            "alone_mfu": dict(zip(cases, (0.33, 0.514, 0.44), strict=True)),
+            "alone_threads": 2,
+        },
+        {
+            "kind": "speed", "case": "baseline", "seeds": 3, "seeds_concurrent_runs": 3,
+            "seeds_threads": 1, "seeds_wall_seconds_per_seed_epoch": 0.3712,
+            "seeds_gain_epoch_wall": 1.31, "seeds_speedup_epoch_wall": 8.4, "seeds_machine_mfu": 0.62,
+        },
+    ]  # fmt: skip
+    table = speed_table(summarize(by_case(records)), speed)
+    assert table.columns[1] == "ms / step"
+    row = {r[0]: r for r in table.rows}
+    assert row["baseline"][1:] == ["4.61", "1.01", "110", "0.51"]
+    assert row["depth3"][1:] == ["2.50", "0.55", "70", "0.33"]
+    assert row["adam"][1:] == ["–", "–", "–", "–"]  # not timed in that run
+    assert "each case alone on 2 threads, 2 epochs of 8,192 samples" in table.caption
+    assert (
+        "3 seeds trained at once (3 processes of 1 thread, as the study's multi-seed cases run): "
+        "0.371 s per seed-epoch with validation, 1.31× the throughput of one seed and 8.4× the "
+        "seed-style loop's, machine MFU 0.62." in table.caption
+    )
+
+
+def test_setup_says_when_seeds_shared_the_cpu(records):
+    from vgmodels.report.render import run_info
+    from vgmodels.report.text import setup
+
+    alone = dict(setup(run_info(records, {})))
+    assert "Seeds at once" not in alone
+    shared = [dict(r, concurrent_runs=3, threads=1) for r in records]
+    row = dict(setup(run_info(shared, {})))["Seeds at once"]
+    assert row.startswith("the seeds of each case trained 3 at once, one process of 1 thread each;")

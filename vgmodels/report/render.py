@@ -70,6 +70,8 @@ def run_info(records: list[dict], bench_info: dict) -> dict:
         "n_test": first["n_test"],
         "flush_denormal": any(r.get("flush_denormal") for r in records),
         "linear_kernel": first.get("linear_kernel", "aten"),
+        "concurrent_runs": max(r.get("concurrent_runs", 1) for r in records),
+        "run_threads": sorted({r["threads"] for r in records if "threads" in r}),
     }
 
 

@@ -104,6 +104,7 @@ def speed_table(summaries: dict[str, CaseSummary], speed: list[dict]) -> Table:
     """Per-case seconds per epoch, GFLOP/s and MFU, relative to baseline; the seed-loop ratio."""
     base = summaries["baseline"]
     interleaved = next((sp for sp in speed if sp.get("relative_seconds")), None)
+    alone = interleaved is not None and "alone_ms_per_step" in interleaved
     rows, classes = [], []
     for s in summaries.values():
         if s.missing:
@@ -112,24 +113,47 @@ def speed_table(summaries: dict[str, CaseSummary], speed: list[dict]) -> Table:
             rel = interleaved["relative_seconds"].get(s.case)
         else:
             rel = s.seconds_per_epoch / base.seconds_per_epoch if not base.missing else None
+        if alone:
+            ms, gf, mfu = (
+                interleaved[k].get(s.case)
+                for k in ("alone_ms_per_step", "alone_gflops", "alone_mfu")
+            )
+            first = "–" if ms is None else f"{ms:.2f}"
+        else:
+            gf, mfu, first = s.gflops, s.mfu, f"{s.seconds_per_epoch:.3f}"
         rows.append([
-            s.case, f"{s.seconds_per_epoch:.3f}", "–" if rel is None else f"{rel:.2f}",
-            "–" if s.gflops is None else f"{s.gflops:.0f}", "–" if s.mfu is None else f"{s.mfu:.2f}",
+            s.case, first, "–" if rel is None else f"{rel:.2f}",
+            "–" if gf is None else f"{gf:.0f}", "–" if mfu is None else f"{mfu:.2f}",
         ])  # fmt: skip
         classes.append("slow" if rel is not None and rel > 1.5 else "")
-    caption = "Training speed per case: seconds per epoch (training steps only), ratio to baseline, achieved GFLOP/s and MFU."
-    if interleaved is not None:
+    if alone:
         ref = interleaved["relative_to"]
-        caption += (
-            f" The ratio to {ref} is timed apart from the study, interleaved ({ref}, case, {ref}, "
-            f"case, ...) so that the machine's drift cancels out: each case's seconds per epoch "
-            f"on {interleaved['relative_n_train']:,} samples over the mean of the {ref} runs "
-            f"either side, median of {interleaved['relative_rounds']} rounds"
+        caption = (
+            f"Training speed per case, timed apart from the study: each case alone on "
+            f"{interleaved['alone_threads']} threads, {interleaved['relative_epochs']} epochs of "
+            f"{interleaved['relative_n_train']:,} samples, interleaved with {ref} ({ref}, case, "
+            f"{ref}, case, ...) so that the machine's drift cancels out of the ratio: milliseconds "
+            f"per training step (batch 512), seconds per epoch over the mean of the {ref} runs "
+            f"either side, achieved GFLOP/s and MFU; medians of {interleaved['relative_rounds']} rounds"
         )
         own = interleaved["relative_seconds"].get(ref)
         caption += f"; {ref} against itself: {own:.2f}." if own is not None else "."
     else:
-        caption += " The ratio to baseline divides seconds per epoch measured at different times."
+        caption = "Training speed per case: seconds per epoch (training steps only), ratio to baseline, achieved GFLOP/s and MFU."
+        if interleaved is not None:
+            ref = interleaved["relative_to"]
+            caption += (
+                f" The ratio to {ref} is timed apart from the study, interleaved ({ref}, case, {ref}, "
+                f"case, ...) so that the machine's drift cancels out: each case's seconds per epoch "
+                f"on {interleaved['relative_n_train']:,} samples over the mean of the {ref} runs "
+                f"either side, median of {interleaved['relative_rounds']} rounds"
+            )
+            own = interleaved["relative_seconds"].get(ref)
+            caption += f"; {ref} against itself: {own:.2f}." if own is not None else "."
+        else:
+            caption += (
+                " The ratio to baseline divides seconds per epoch measured at different times."
+            )
     for sp in speed:
         if sp.get("speedup"):
             caption += (
@@ -151,11 +175,22 @@ def speed_table(summaries: dict[str, CaseSummary], speed: list[dict]) -> Table:
                     f" Whole epochs with validation: {sp['ours_epoch_wall_seconds']:.3f} s against "
                     f"{sp['seed_style_epoch_wall_seconds']:.3f} s ({sp['speedup_epoch_wall']:.1f}×)."
                 )
+        if sp.get("seeds_wall_seconds_per_seed_epoch"):
+            caption += (
+                f" {sp['seeds']} seeds trained at once ({sp['seeds_concurrent_runs']} processes of "
+                f"{sp['seeds_threads']} thread{'s' if sp['seeds_threads'] > 1 else ''}, as the "
+                f"study's multi-seed cases run): {sp['seeds_wall_seconds_per_seed_epoch']:.3f} s per "
+                f"seed-epoch with validation"
+            )
+            if sp.get("seeds_gain_epoch_wall"):
+                caption += f", {sp['seeds_gain_epoch_wall']:.2f}× the throughput of one seed"
+            if sp.get("seeds_speedup_epoch_wall"):
+                caption += f" and {sp['seeds_speedup_epoch_wall']:.1f}× the seed-style loop's"
+            caption += f", machine MFU {sp['seeds_machine_mfu']:.2f}."
         if sp.get("slowdown_without_flush"):
             caption += (
                 f" Denormals on {sp['case']}: {sp['flush_seconds_per_epoch']:.3f} s per epoch flushed, "
                 f"{sp['no_flush_seconds_per_epoch']:.3f} s kept ({sp['slowdown_without_flush']:.2f}×)."
             )
-    return Table(
-        "speed", caption, ["Case", "s / epoch", "× baseline", "GFLOP/s", "MFU"], rows, classes
-    )
+    first = "ms / step" if alone else "s / epoch"
+    return Table("speed", caption, ["Case", first, "× baseline", "GFLOP/s", "MFU"], rows, classes)

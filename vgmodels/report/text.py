@@ -155,6 +155,15 @@ def setup(info: dict) -> list[tuple[str, str]]:
             "proportions (paper300: the exact 6 × 100 + 300 epochs)",
         ),  # fmt: skip
     ]
+    if info.get("concurrent_runs", 1) > 1:
+        threads = "/".join(map(str, info["run_threads"])) or "?"
+        rows.append((
+            "Seeds at once",
+            f"the seeds of each case trained {info['concurrent_runs']} at once, one process of "
+            f"{threads} thread{'' if threads == '1' else 's'} each; their seconds (Table 1, the "
+            "wall-time figure) are those of runs sharing the CPU, while Table 2 times each case "
+            "alone; each record equals a separate run on that many threads",
+        ))  # fmt: skip
     optimizers = "fused Adam/AdamW, multi-tensor SGD and RMSprop"
     if info.get("linear_kernel") == "onednn":
         rows.append((
