@@ -1,5 +1,6 @@
 """Seeds in parallel: the same records as separate runs, one process per seed on the CPU."""
 
+import pytest
 import torch
 
 from tests.test_train import _strip_timing
@@ -20,6 +21,9 @@ def test_plan_splits_the_threads_among_the_seeds(monkeypatch):
     assert plan(3, torch.device("cuda"), threads=2) == (1, 2)  # one device, one process
     monkeypatch.setenv("VG_SEED_WORKERS", "1")
     assert plan(3, CPU, threads=2) == (1, 2)
+    monkeypatch.setenv("VG_SEED_WORKERS", "two")
+    with pytest.raises(ValueError, match="VG_SEED_WORKERS='two': accepted a whole number"):
+        plan(3, CPU, threads=2)
 
 
 def test_parallel_seeds_give_the_records_of_separate_runs(tiny_data, tiny_profile):
