@@ -1,12 +1,13 @@
-"""Several seeds of one case at once: one forked process per seed, the CPU's threads split among them.
+"""Several seeds of one case at once: one forked single-thread process per seed.
 
 A training step of the 7 x 128 MLP is a chain of small products (512 x 128 x 128) and elementwise
 ops; split over two threads, each one waits on the other at every op. Run as separate
 single-threaded processes, two or three seeds share the cores with no such waits: on 2 cores,
-3 seeds of 5 epochs trained in 0.72-0.83x the time of training them one after another. Each seed is still a
-separate, unchanged run of `train_case`, so its record is the one a run with that thread count
-gives alone (only the timing fields differ); the data is shared with the workers by fork, not
-copied. Elsewhere (GPU, MPS, one seed, one thread) the seeds run one after another here.
+3 seeds of 5 epochs trained in 0.72-0.83x the time of training them one after another. Each seed
+is still a separate, unchanged run of `train_case`, so its record is the one a single-threaded
+run gives alone (only the timing fields differ); the data is shared with the workers by fork, not
+copied. Elsewhere (GPU, MPS, one seed, one thread, more threads than seeds) the seeds run one
+after another here.
 """
 
 from __future__ import annotations
@@ -28,17 +29,21 @@ _JOB: dict = {}  # what the forked workers read: case, profile, device, data, th
 
 
 def plan(n_seeds: int, device: torch.device, threads: int | None = None) -> tuple[int, int]:
-    """(processes, threads per process) for `n_seeds` seeds: one process per seed on a CPU with
-    at least two threads (at most two per thread, so each keeps half a core), else (1, threads)."""
+    """(processes, threads per process) for `n_seeds` seeds.
+
+    Seeds train at once, one single-threaded process each (at most two per thread), on a CPU
+    with 2 to `n_seeds` threads; else one after another in this process, (1, threads). A forked
+    worker must stay single-threaded: GNU OpenMP keeps no state across fork, so a team of
+    threads started in the child can hang. Wider machines keep their threads for one seed.
+    """
     threads = torch.get_num_threads() if threads is None else threads
     env = os.environ.get("VG_SEED_WORKERS", "")
     if env and not env.isdigit():
         raise ValueError(f"VG_SEED_WORKERS={env!r}: accepted a whole number of processes, 1 = off")
     cap = int(env) if env else 2 * threads
-    if device.type != "cpu" or n_seeds < 2 or threads < 2 or cap < 2:
+    if device.type != "cpu" or not 2 <= threads <= n_seeds or cap < 2:
         return 1, threads
-    workers = min(n_seeds, cap)
-    return workers, max(1, threads // workers)
+    return min(n_seeds, cap), 1
 
 
 def _train_one(seed: int) -> dict:
@@ -57,8 +62,7 @@ def train_seeds(
     epochs: int | None = None,
 ) -> list[dict]:
     """One record per seed, in the order of `seeds`; each record says how many ran at once."""
-    threads = torch.get_num_threads()
-    n, per = plan(len(seeds), device) if workers is None else (workers, max(1, threads // workers))
+    n, per = plan(len(seeds), device) if workers is None else (workers, 1)
     if n <= 1:
         records = [train_case(case, profile, s, device, data, epochs=epochs) for s in seeds]
     else:
