@@ -82,3 +82,16 @@ def test_step_products_compute_what_a_linear_stack_computes(monkeypatch):
     linear.step_products(xs, ws, [torch.zeros(4), torch.zeros(3)], gs)
     # two forward products, two weight gradients, one input gradient (none below the first layer)
     assert calls.count("fwd") == 2 and calls.count("mm") == 3
+
+
+def test_device_name_counts_threads_in_words():
+    from vgmodels.perf import device_name
+
+    threads = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        assert device_name(torch.device("cpu")).endswith(" (1 thread)")
+        torch.set_num_threads(2)
+        assert device_name(torch.device("cpu")).endswith(" (2 threads)")
+    finally:
+        torch.set_num_threads(threads)

@@ -47,7 +47,8 @@ def device_name(device: torch.device) -> str:
                     break
     except OSError:
         pass
-    return f"{cpu} ({torch.get_num_threads()} threads)"
+    n = torch.get_num_threads()
+    return f"{cpu} ({n} thread{'' if n == 1 else 's'})"
 
 
 @functools.cache

@@ -254,3 +254,15 @@ def test_setup_says_when_seeds_shared_the_cpu(records):
     shared = [dict(r, concurrent_runs=3, threads=1) for r in records]
     row = dict(setup(run_info(shared, {})))["Seeds at once"]
     assert row.startswith("the seeds of each case trained 3 at once, one process of 1 thread each;")
+
+
+def test_setup_names_the_machine_from_the_run_not_from_a_worker(records):
+    from vgmodels.report.render import run_info
+    from vgmodels.report.text import setup
+
+    shared = [
+        dict(r, concurrent_runs=3, threads=1, device_name="AMD EPYC (1 thread)") for r in records
+    ]
+    assert dict(setup(run_info(shared, {})))["Device"] == "AMD EPYC (1 thread)"
+    info = run_info(shared, {"device_name": "AMD EPYC (2 threads)"})
+    assert dict(setup(info))["Device"] == "AMD EPYC (2 threads)"

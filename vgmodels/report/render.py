@@ -61,7 +61,8 @@ def run_info(records: list[dict], bench_info: dict) -> dict:
         "n_seeds": len(seeds),
         "seeds_text": f"{len(seeds)} seed{'s' if len(seeds) != 1 else ''} ({', '.join(map(str, seeds))})",
         "device": first["device"],
-        "device_name": first["device_name"],
+        # the machine as the run saw it; records of seeds trained at once name their 1-thread worker
+        "device_name": bench_info.get("device_name") or first["device_name"],
         "peak_gflops": bench_info.get("peak_gflops") or first["peak_gflops"],
         "torch": first["torch"],
         "python": first["python"],
