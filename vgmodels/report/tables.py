@@ -136,8 +136,6 @@ def speed_table(summaries: dict[str, CaseSummary], speed: list[dict]) -> Table:
             f"per training step (batch 512), seconds per epoch over the mean of the {ref} runs "
             f"either side, achieved GFLOP/s and MFU; medians of {interleaved['relative_rounds']} rounds"
         )
-        own = interleaved["relative_seconds"].get(ref)
-        caption += f"; {ref} against itself: {own:.2f}." if own is not None else "."
     else:
         caption = "Training speed per case: seconds per epoch (training steps only), ratio to baseline, achieved GFLOP/s and MFU."
         if interleaved is not None:
@@ -148,12 +146,13 @@ def speed_table(summaries: dict[str, CaseSummary], speed: list[dict]) -> Table:
                 f"on {interleaved['relative_n_train']:,} samples over the mean of the {ref} runs "
                 f"either side, median of {interleaved['relative_rounds']} rounds"
             )
-            own = interleaved["relative_seconds"].get(ref)
-            caption += f"; {ref} against itself: {own:.2f}." if own is not None else "."
         else:
             caption += (
                 " The ratio to baseline divides seconds per epoch measured at different times."
             )
+    if interleaved is not None:
+        own = interleaved["relative_seconds"].get(ref)
+        caption += f"; {ref} against itself: {own:.2f}." if own is not None else "."
     for sp in speed:
         if sp.get("speedup"):
             caption += (
