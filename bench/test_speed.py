@@ -7,10 +7,11 @@ import statistics
 import time
 
 import torch
+from torch import nn
 
 from vgmodels.linear import use_onednn
 from vgmodels.metrics import EPOCH_METRICS, interleaved_ratios, max_relative_difference
-from vgmodels.models import flops_per_sample
+from vgmodels.models import DeepMLP, flops_per_sample, linear_shapes
 from vgmodels.perf import matmul_peak_gflops, products_seconds_per_epoch, seed_style_epochs
 from vgmodels.remedies import REMEDIES
 from vgmodels.seeds import plan, train_seeds
@@ -36,7 +37,11 @@ def test_speed(benchmark, vg, dataset):
             on_epoch=lambda row: ends.append(time.perf_counter()),
         )  # fmt: skip
         ours_run = time.perf_counter() - t0  # the whole run: start, epochs, test
-        seed_style = seed_style_epochs(case, epochs, vg["device"]) if full else None
+        seed_style = (
+            seed_style_epochs(case, DeepMLP(case.model, linear=nn.Linear), epochs, vg["device"])
+            if full
+            else None
+        )
         t0 = time.perf_counter()
         seeds = train_seeds(case, vg["profile"], SEEDS, vg["device"], dataset, epochs=epochs)
         seeds_wall = time.perf_counter() - t0
@@ -54,7 +59,7 @@ def test_speed(benchmark, vg, dataset):
     peak = matmul_peak_gflops(vg["device"].type)
     # the step's matrix products alone, same shapes and kernels: the floor under our loop
     floor = products_seconds_per_epoch(
-        case.model, case.train.batch_size, ours["n_train"], vg["device"]
+        linear_shapes(case.model), case.train.batch_size, ours["n_train"], vg["device"]
     )
     info = {
         "kind": "speed",

@@ -8,9 +8,11 @@ import pytest
 
 from vgmodels.remedies import REMEDIES
 
-DESIGN_IDS = """depth3 depth5 baseline std1 std10 relu relu_lr0.05 tanh leaky_relu elu prelu softplus
-swish gelu adam rmsprop sgd_momentum batchnorm mynorm skip layerwise_paper layerwise_greedy grad_norm
-sigmoid_boost zero_init relu_std1 grad_clip xavier kaiming_relu layernorm resnet_bn_relu""".split()
+DESIGN_IDS = """depth3 depth5 baseline baseline_default std1 std10 relu relu_lr0.05 tanh leaky_relu
+elu prelu softplus swish gelu adam rmsprop sgd_momentum batchnorm mynorm skip skip_article
+layerwise_paper layerwise_paper_full layerwise_greedy layerwise_greedy_full grad_norm grad_norm_pre
+sigmoid_boost zero_init relu_std1 grad_clip xavier kaiming_relu layernorm resnet_bn_relu
+rnn lstm gru rnn_long lstm_long gru_long""".split()
 
 
 def _run(*args):

@@ -49,24 +49,96 @@ def test_zero_init_relu_has_exactly_zero_hidden_gradients():
         assert layer.linear.weight.grad.abs().max().item() == 0.0
 
 
-def test_paper_skips_add_layer1_to_3_and_4_to_6():
-    cfg = ModelConfig(depth=7, width=4, in_features=3, classes=2, skip="paper", activation="relu")
-    model = DeepMLP(cfg)
-    record = []
-    x = torch.rand(5, 3)
-    model(x, record)
-    h = [hh for _, hh in record]  # activations before the adds
-    # recompute by hand: outputs o_i, with o3 = h3 + o1 and o6 = h6 + o4
-    o = x
-    outs = []
+def _manual_forward(model, x, adds):
+    """Plain-torch forward of a ReLU stack from the model's own weights, with the given adds."""
+    outs, h = [], x
     for i, layer in enumerate(model.hidden):
-        o = layer(o)
-        if i in (2, 5):
-            o = o + outs[i - 2]
-        outs.append(o)
-    torch.testing.assert_close(outs[2], h[2] + outs[0])
-    torch.testing.assert_close(outs[5], h[5] + outs[3])
-    torch.testing.assert_close(model(x), model.head(outs[6]))
+        h = torch.relu(h @ layer.linear.weight.T + layer.linear.bias)
+        if i in adds:
+            h = h + outs[adds[i]]
+        outs.append(h)
+    return h @ model.head.weight.T + model.head.bias
+
+
+@pytest.mark.parametrize(
+    "skip, adds",
+    [("course", {2: 0, 6: 3}), ("article", {2: 0})],  # S2: h1 -> h3, h4 -> h7; S1: h1 -> h3
+)
+def test_skip_wiring_matches_the_sources(skip, adds):
+    torch.manual_seed(0)
+    cfg = ModelConfig(depth=7, width=16, in_features=5, classes=3, skip=skip, activation="relu")
+    model = DeepMLP(cfg).double()
+    for m in model.linears():  # weights large enough that every add moves the logits visibly
+        nn.init.normal_(m.weight, 0.0, 0.5)
+        nn.init.normal_(m.bias, 0.0, 0.5)
+    x = torch.rand(6, 5, dtype=torch.float64)
+    got = model(x)
+    torch.testing.assert_close(got, _manual_forward(model, x, adds), rtol=1e-12, atol=1e-12)
+    for wrong in ({}, {2: 0, 5: 3}, {2: 0, 6: 3} if skip == "article" else {2: 0}):
+        assert (got - _manual_forward(model, x, wrong)).abs().max() > 1e-3
+
+
+def _sigmoid_stack_grads(placement):
+    """W1's gradient of a 1-hidden-layer sigmoid net with GradNorm at `placement` (model's)."""
+    torch.manual_seed(1)
+    cfg = ModelConfig(depth=1, width=6, in_features=4, classes=3, grad_norm=placement)
+    model = DeepMLP(cfg).double()
+    x, y = torch.rand(8, 4, dtype=torch.float64), torch.tensor([0, 1, 2, 0, 1, 2, 0, 1])
+    nn.functional.cross_entropy(model(x), y).backward()
+    return model, x, y
+
+
+def _standardize(g):
+    return (g - g.mean()) / (g.std() + 1e-6)
+
+
+@pytest.mark.parametrize("placement", ["post", "pre"])
+def test_gradient_normalization_placement(placement):
+    model, x, y = _sigmoid_stack_grads(placement)
+    lin = model.hidden[0].linear
+    z = (x @ lin.weight.T + lin.bias).detach()
+    h = torch.sigmoid(z).requires_grad_(True)
+    loss = nn.functional.cross_entropy(h @ model.head.weight.T + model.head.bias, y)
+    (g_h,) = torch.autograd.grad(loss, h)  # dL/dh without any normalization
+    ds = h.detach() * (1 - h.detach())  # sigmoid'(z)
+    post = (_standardize(g_h) * ds).T @ x  # Linear -> sigmoid -> GradNorm
+    pre = _standardize(g_h * ds).T @ x  # Linear -> GradNorm -> sigmoid
+    want, other = (post, pre) if placement == "post" else (pre, post)
+    torch.testing.assert_close(lin.weight.grad, want, rtol=1e-10, atol=1e-12)
+    assert (lin.weight.grad - other).abs().max() > 1e-3
+
+
+def test_module_order_of_each_remedy():
+    def order(case_id):
+        layer = DeepMLP(REMEDIES[case_id].model).hidden[0]
+        return [type(m).__name__ for m in layer.children() if not isinstance(m, nn.Identity)]
+
+    assert order("baseline") == ["Linear", "Sigmoid"]
+    assert order("grad_norm") == ["Linear", "Sigmoid", "GradientNormalization"]
+    assert order("grad_norm_pre") == ["Linear", "GradientNormalization", "Sigmoid"]
+    assert order("batchnorm") == ["Linear", "BatchNorm1d", "Sigmoid"]
+    assert order("mynorm") == ["Linear", "MyNormalization", "Sigmoid"]
+    assert order("sigmoid_boost") == ["Linear", "BoostedSigmoid"]
+    # forward runs the children in the order they are declared
+    assert list(dict(DeepMLP(REMEDIES["grad_norm"].model).hidden[0].named_children())) == [
+        "linear", "gradnorm_pre", "norm", "act", "gradnorm_post",
+    ]  # fmt: skip
+
+
+def test_default_init_is_pytorchs():
+    torch.manual_seed(0)
+    model = DeepMLP(REMEDIES["baseline_default"].model)
+    w = model.hidden[1].linear.weight  # kaiming_uniform(a=sqrt(5)): U(-1/sqrt(128), 1/sqrt(128))
+    assert w.abs().max().item() <= 128**-0.5 and w.abs().max().item() > 0.9 * 128**-0.5
+    assert model.hidden[1].linear.bias.abs().max().item() > 0
+
+
+def test_new_head_is_a_new_default_initialized_layer():
+    model = DeepMLP(REMEDIES["baseline"].model)
+    old = model.head
+    new = model.new_head()
+    assert new is model.head and new is not old and model.linears()[-1] is new
+    assert new.weight.abs().max().item() <= 128**-0.5 < 3 * 0.05  # not the N(0, 0.05) init
 
 
 def test_resnet_has_seven_hidden_linears_and_learns_input_stats():

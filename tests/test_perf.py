@@ -55,12 +55,12 @@ def test_mfu_is_achieved_over_peak():
 
 
 def test_products_floor_scales_with_steps_and_is_below_a_real_step(monkeypatch):
-    from vgmodels.models import ModelConfig
+    from vgmodels.models import ModelConfig, linear_shapes
 
     monkeypatch.setattr(linear, "use_onednn", lambda: False)  # the kernel choice has its own tests
     cfg = ModelConfig(depth=3, width=32, in_features=64)
-    one = perf.products_seconds_per_epoch(cfg, 64, 64, torch.device("cpu"), epochs=9)
-    many = perf.products_seconds_per_epoch(cfg, 64, 64 * 200, torch.device("cpu"), epochs=9)
+    one = perf.products_seconds_per_epoch(linear_shapes(cfg), 64, 64, torch.device("cpu"), epochs=9)
+    many = perf.products_seconds_per_epoch(linear_shapes(cfg), 64, 64 * 200, torch.device("cpu"), epochs=9)
     assert 0 < one < many
     # 200 steps of the same products: far more than one step, far less than 5000 (medians; the
     # clock of a shared machine is noisy, and a lone step runs from warmer caches)

@@ -1,7 +1,9 @@
 """Layer-wise schedules: budget split, and which layers learn in each phase."""
 
+import pytest
 import torch
 
+from vgmodels.models import DeepMLP
 from vgmodels.profiles import Profile
 from vgmodels.remedies import REMEDIES
 from vgmodels.schedules import phases_for, split_budget
@@ -20,74 +22,87 @@ def test_paper300_uses_the_exact_paper_epochs():
     assert sum(p.epochs for p in phases_for("layerwise_greedy", 300, exact=True)) == 300
 
 
-def test_paper_schedule_alternates_block_and_all():
+def test_full_budget_gives_every_stage_the_profile_epochs():
+    assert [p.epochs for p in phases_for("layerwise_paper", 100, budget="full")] == [100] * 6 + [
+        300
+    ]
+    assert [p.epochs for p in phases_for("layerwise_greedy", 20, budget="full")] == [20] * 4
+    assert [p.epochs for p in phases_for("layerwise_greedy", 100)] == [25] * 4
+
+
+def test_article_schedule_grows_2_4_4_6_6_7_7():
     phases = phases_for("layerwise_paper", 9)
+    assert [p.active_depth for p in phases] == [2, 4, 4, 6, 6, 7, 7]
     assert [p.trainable for p in phases] == [
-        (0, 1), (2, 3), tuple(range(7)), (4, 5), tuple(range(7)), (6,), tuple(range(7)),
+        (0, 1), (2, 3), (0, 1, 2, 3), (4, 5), (0, 1, 2, 3, 4, 5), (6,), tuple(range(7)),
     ]  # fmt: skip
-    assert all(p.active_depth == 7 for p in phases)
+    assert [p.frozen for p in phases] == [(), (0, 1), (), (0, 1, 2, 3), (), tuple(range(6)), ()]
+    assert [p.grow for p in phases] == [True, True, False, True, False, True, False]
 
 
-def test_greedy_grows_the_network():
+def test_course_schedule_grows_2_4_6_7_with_a_new_head_each_stage():
     phases = phases_for("layerwise_greedy", 4)
     assert [p.active_depth for p in phases] == [2, 4, 6, 7]
-    assert [p.trainable for p in phases][:3] == [(0, 1), (2, 3), (4, 5)]
+    assert [p.trainable for p in phases] == [(0, 1), (2, 3), (4, 5), tuple(range(7))]
+    assert [p.frozen for p in phases] == [(), (0, 1), (0, 1, 2, 3), ()]
+    assert all(p.grow for p in phases)
 
 
-def _weights_per_epoch(case_id, tiny_data, epochs):
-    snapshots = []
+def _weights_per_epoch(case_id, tiny_data, epochs, monkeypatch):
+    """Train the case; snapshot every hidden weight and the head object after each epoch."""
     import vgmodels.train as train_mod
 
+    snapshots, heads = [], []
     original = train_mod.evaluate
 
     def spy(model, split, batch=8192):
-        if split is not None and len(split) == len(tiny_data.val):
+        if len(split) == len(tiny_data.val):
             snapshots.append([layer.linear.weight.detach().clone() for layer in model.hidden])
+            heads.append(model.head)
         return original(model, split, batch)
 
-    train_mod.evaluate = spy
-    try:
-        rec = train_case(
-            REMEDIES[case_id], Profile("t", epochs, 1, probe_size=32), 0, "cpu", tiny_data
-        )
-    finally:
-        train_mod.evaluate = original
-    return rec, snapshots
+    monkeypatch.setattr(train_mod, "evaluate", spy)
+    profile = Profile("t", epochs, 1, probe_size=32)
+    rec = train_case(REMEDIES[case_id], profile, 0, "cpu", tiny_data)
+    return rec, snapshots, heads
 
 
 def _changed(a, b):
     return [not torch.equal(x, y) for x, y in zip(a, b, strict=True)]
 
 
-def test_layerwise_paper_freezes_exactly_the_other_blocks(tiny_data):
-    rec, snaps = _weights_per_epoch("layerwise_paper", tiny_data, 9)
-    from vgmodels.models import DeepMLP
-
+@pytest.mark.parametrize("case_id", ["layerwise_paper", "layerwise_greedy"])
+def test_layerwise_trains_exactly_the_phase_layers_and_renews_the_head(
+    case_id, tiny_data, monkeypatch
+):
+    epochs = 9 if case_id == "layerwise_paper" else 4
+    rec, snaps, heads = _weights_per_epoch(case_id, tiny_data, epochs, monkeypatch)
     torch.manual_seed(0)
     init = [
-        layer.linear.weight.detach().clone()
-        for layer in DeepMLP(REMEDIES["layerwise_paper"].model).hidden
+        layer.linear.weight.detach().clone() for layer in DeepMLP(REMEDIES[case_id].model).hidden
     ]
     states = [init] + snaps
-    phase_of_epoch = [h["phase"] for h in rec["history"]]
-    for e, phase in enumerate(phase_of_epoch):
-        changed = _changed(states[e], states[e + 1])
-        spec = next(p for p in rec["phases"] if p["name"] == phase)
-        assert changed == [i in spec["trainable"] for i in range(7)], (e + 1, phase, changed)
-        # frozen layers record no gradient at all
-        grads = rec["history"][e]["grad_norm"]
-        assert [g is not None for g in grads[:7]] == [i in spec["trainable"] for i in range(7)]
-
-
-def test_layerwise_greedy_runs_only_grown_layers(tiny_data):
-    rec, snaps = _weights_per_epoch("layerwise_greedy", tiny_data, 4)
-    assert [h["phase"] for h in rec["history"]] == [
-        "grow 1-2",
-        "grow 3-4",
-        "grow 5-6",
-        "grow 7, all",
+    phases = rec["phases"]
+    assert [p["active_depth"] for p in phases] == (
+        [2, 4, 4, 6, 6, 7, 7] if case_id == "layerwise_paper" else [2, 4, 6, 7]
+    )
+    by_name = {p["name"]: p for p in phases}
+    for e, row in enumerate(rec["history"]):
+        spec = by_name[row["phase"]]
+        learns = [i in spec["trainable"] for i in range(7)]
+        # frozen and not-yet-grown layers are bit-identical after the epoch; the others moved
+        assert _changed(states[e], states[e + 1]) == learns, (e + 1, row["phase"])
+        assert [g is not None for g in row["grad_norm"][:7]] == learns
+        assert row["grad_norm"][7] is not None  # the head always learns
+        grown = [i < spec["active_depth"] for i in range(7)]
+        assert [a is not None for a in row["act_mean"]] == grown
+    # a new head object exactly at each growth, the same head otherwise
+    first_epoch = [
+        e
+        for e, row in enumerate(rec["history"])
+        if e == 0 or row["phase"] != rec["history"][e - 1]["phase"]
     ]
-    first = rec["history"][0]
-    assert first["act_mean"][2] is None and first["act_mean"][1] is not None  # layers 3-7 not grown
-    assert _changed(snaps[0], snaps[1]) == [False, False, True, True, False, False, False]
-    assert all(_changed(snaps[2], snaps[3]))
+    for e in range(1, len(heads)):
+        grows = e in first_epoch and by_name[rec["history"][e]["phase"]]["new_optimizer"]
+        assert (heads[e] is not heads[e - 1]) == grows, e
+    assert [p["head"] for p in phases][:2] == ["head 1 (new)", "head 2 (new)"]

@@ -19,6 +19,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from .timing import best_seconds
+
 
 @functools.cache
 def onednn_available() -> bool:
@@ -41,8 +43,6 @@ KERNELS = ("auto", "onednn", "aten")
 @functools.cache
 def onednn_speedup(batch: int = 512, fan_in: int = 784, width: int = 128) -> float:
     """MKL time over oneDNN time for one training step's forward and input/weight-gradient products."""
-    from .perf import _best_seconds  # perf imports this module
-
     cpu = torch.device("cpu")
     x, h, g = torch.rand(batch, fan_in), torch.rand(batch, width), torch.randn(batch, width)
     w1, wh, b = torch.randn(width, fan_in), torch.randn(width, width), torch.zeros(width)
@@ -53,7 +53,7 @@ def onednn_speedup(batch: int = 512, fan_in: int = 784, width: int = 128) -> flo
     def mkl():
         torch.addmm(b, x, w1.t()), torch.addmm(b, h, wh.t()), g @ wh, g.t() @ x
 
-    t = [_best_seconds(k, cpu, 0.1) for k in (onednn, mkl, onednn, mkl)]  # interleaved
+    t = [best_seconds(k, cpu, 0.1) for k in (onednn, mkl, onednn, mkl)]  # interleaved
     return min(t[1], t[3]) / min(t[0], t[2])
 
 

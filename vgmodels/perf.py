@@ -10,6 +10,9 @@ import time
 import torch
 from torch import nn
 
+from . import linear
+from .timing import best_seconds, sync
+
 DEVICES = ("auto", "cpu", "cuda", "mps")
 
 
@@ -24,14 +27,6 @@ def resolve_device(name: str = "auto") -> torch.device:
     if (name == "cuda" and not cuda) or (name == "mps" and not mps):
         raise ValueError(f"device {name!r} is not available here; accepted: auto, cpu")
     return torch.device(name)
-
-
-def sync(device: torch.device) -> None:
-    """Wait for queued device work (a no-op on the CPU)."""
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-    elif device.type == "mps":
-        torch.mps.synchronize()
 
 
 def device_name(device: torch.device) -> str:
@@ -59,40 +54,22 @@ def matmul_peak_gflops(device_type: str = "cpu", n: int = 2048, seconds: float =
     product, which the trainer's Linear uses) and the faster one is the peak, so MFU is
     measured against the best fp32 matmul this machine does, not the one we happen to call.
     """
-    from .linear import _dnn, onednn_available
-
     device = torch.device(device_type)
     a = torch.randn(n, n, device=device)
     b = torch.randn(n, n, device=device)
     c = torch.empty(n, n, device=device)
     kernels = [lambda: torch.mm(a, b, out=c)]
-    if device.type == "cpu" and onednn_available():
-        kernels.append(lambda: _dnn(a, b))
+    if device.type == "cpu" and linear.onednn_available():
+        kernels.append(lambda: linear._dnn(a, b))
     return max(_best_gflops(k, 2.0 * n**3, device, seconds / len(kernels)) for k in kernels)
 
 
 def _best_gflops(kernel, flops: float, device: torch.device, seconds: float) -> float:
-    return flops / _best_seconds(kernel, device, seconds) / 1e9
-
-
-def _best_seconds(kernel, device: torch.device, seconds: float) -> float:
-    """Fastest time of one call, over repeats of 4 calls for about `seconds` (after 3 warm-ups)."""
-    for _ in range(3):
-        kernel()
-    sync(device)
-    best = float("inf")
-    deadline = time.perf_counter() + seconds
-    while time.perf_counter() < deadline or best == float("inf"):
-        t0 = time.perf_counter()
-        for _ in range(4):
-            kernel()
-        sync(device)
-        best = min(best, (time.perf_counter() - t0) / 4)
-    return best
+    return flops / best_seconds(kernel, device, seconds) / 1e9
 
 
 def products_seconds_per_epoch(
-    cfg, batch: int, n_train: int, device: torch.device, epochs: int = 3
+    shapes: list[tuple[int, int]], batch: int, n_train: int, device: torch.device, epochs: int = 3
 ) -> float:
     """Median seconds of an epoch of the training step's matrix products alone: the floor under our loop.
 
@@ -101,22 +78,19 @@ def products_seconds_per_epoch(
     as for the trainer's own seconds; everything else in a step (activations, loss, autograd,
     optimizer, metrics) is the gap between this and the trainer's measured seconds.
     """
-    from .linear import step_products
-    from .models import linear_shapes
-
-    pairs = linear_shapes(cfg)
+    pairs = shapes  # (fan_in, fan_out) of each Linear, models.linear_shapes
     xs = [torch.rand(batch, m, device=device) for m, _ in pairs]  # (B, in)
     gs = [torch.randn(batch, n, device=device) for _, n in pairs]  # (B, out)
     ws = [torch.randn(n, m, device=device) * 0.05 for m, n in pairs]  # (out, in)
     bs = [torch.zeros(n, device=device) for _, n in pairs]
     steps = -(-n_train // batch)
-    step_products(xs, ws, bs, gs)  # warm-up
+    linear.step_products(xs, ws, bs, gs)  # warm-up
     times = []
     for _ in range(epochs):
         sync(device)
         t0 = time.perf_counter()
         for _ in range(steps):
-            step_products(xs, ws, bs, gs)
+            linear.step_products(xs, ws, bs, gs)
         sync(device)
         times.append(time.perf_counter() - t0)
     return statistics.median(times)
@@ -130,7 +104,7 @@ def mfu(flops: float, seconds: float, peak_gflops: float) -> float | None:
 
 
 def seed_style_epochs(
-    case, epochs: int, device: torch.device, seed: int = 0
+    case, model: nn.Module, epochs: int, device: torch.device, seed: int = 0
 ) -> list[tuple[float, float]]:
     """(training-step seconds, whole-epoch seconds) per epoch of a faithful seed-style loop.
 
@@ -142,7 +116,6 @@ def seed_style_epochs(
     from torchvision import datasets, transforms
 
     from .data import ensure_raw_cache
-    from .models import DeepMLP
 
     root = ensure_raw_cache()
     torch.manual_seed(seed)
@@ -155,7 +128,7 @@ def seed_style_epochs(
         train_set, batch_size=case.train.batch_size, shuffle=True
     )
     val_loader = torch.utils.data.DataLoader(val_set, batch_size=case.train.batch_size)
-    model = DeepMLP(case.model, linear=nn.Linear).to(device)
+    model = model.to(device)  # the case's model built with plain nn.Linear layers
     opt = torch.optim.SGD(model.parameters(), lr=case.train.lr, momentum=case.train.momentum)
     loss_fn = nn.CrossEntropyLoss()
     seconds = []

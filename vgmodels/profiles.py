@@ -17,12 +17,20 @@ class Profile:
     n_test: int | None = None
     probe_size: int = 512
     exact_layerwise: bool = False  # layer-wise phases take the paper's exact 6 x 100 + 300 epochs
+    heavy: bool = False  # the long cases (sources' layer-wise budgets, 196-step sequences) by default
+    recurrent_epochs: int | None = None  # the recurrent family's budget (None: `epochs`)
 
     def as_dict(self) -> dict:
         return asdict(self)
 
     def with_epochs(self, epochs: int | None) -> Profile:
-        return self if epochs is None else replace(self, epochs=epochs, exact_layerwise=False)
+        if epochs is None:
+            return self
+        return replace(self, epochs=epochs, exact_layerwise=False, recurrent_epochs=None)
+
+    def epochs_for(self, recurrent: bool) -> int:
+        """The epoch budget of a case: the recurrent family has its own where one is set."""
+        return self.recurrent_epochs if recurrent and self.recurrent_epochs else self.epochs
 
 
 PROFILES = {

@@ -11,8 +11,8 @@ from .models import ModelConfig
 class TrainConfig:
     """Optimizer, batch, schedule; the baseline is plain SGD lr 1e-2, batch 512, cross-entropy."""
 
-    optimizer: str = "sgd"  # sgd | adam | rmsprop | adamw
-    lr: float = 1e-2
+    optimizer: str = "sgd"  # sgd | adam | rmsprop | adamw | sdagd
+    lr: float = 1e-2  # sdagd: the radius R of its relative step length
     momentum: float = 0.0
     weight_decay: float = 0.0
     batch_size: int = 512
@@ -20,6 +20,7 @@ class TrainConfig:
     clip_norm: float | None = None
     label_smoothing: float = 0.0
     schedule: str = "none"  # none | layerwise_paper | layerwise_greedy
+    budget: str = "split"  # layer-wise: split the profile's epochs over stages, or full per stage
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -34,6 +35,7 @@ class Case:
     description: str
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
+    heavy: bool = False  # long runs: in profiles that include them, else only when asked by id
 
     def config(self) -> dict:
         return {"model": self.model.as_dict(), "train": self.train.as_dict()}
@@ -55,6 +57,12 @@ _CASES = [
     _case("depth3", "problem", "3 hidden sigmoid layers: shallow enough to learn", depth=3),
     _case("depth5", "problem", "5 hidden sigmoid layers", depth=5),
     _case("baseline", "problem", "Model 3: 7x128 sigmoid, N(0, 0.05), SGD lr 1e-2"),
+    _case(
+        "baseline_default",
+        "problem",
+        "the course's baseline: Model 3 with PyTorch's default Linear init",
+        init="default",
+    ),  # fmt: skip
     _case("std1", "weight", "weights N(0, 1)", init_std=1.0),
     _case("std10", "weight", "weights N(0, 10): saturated sigmoids", init_std=10.0),
     _case("relu", "activation", "ReLU instead of sigmoid", **_relu()),
@@ -80,22 +88,48 @@ _CASES = [
     ),  # fmt: skip
     _case("batchnorm", "normalization", "BatchNorm1d between Linear and sigmoid", norm="batchnorm"),
     _case("mynorm", "normalization", "whole-tensor (x-mean)/std after each Linear", norm="mynorm"),
-    _case("skip", "skip", "residual adds: layer 1 -> 3, layer 4 -> 6", skip="paper"),
+    _case("skip", "skip", "the course's adds: h1 -> h3 and h4 -> h7 (S2)", skip="course"),
+    _case("skip_article", "skip", "the article's one add: h1 -> h3 (S1)", skip="article"),
     _case(
         "layerwise_paper",
         "layerwise",
-        "2-2-2-1 blocks, 7 phases alternating frozen / unfrozen",
+        "the article's 7 trainings of a growing 2-2-2-1 network, profile budget split",
         replace(BASE_TRAIN, schedule="layerwise_paper"),
     ),  # fmt: skip
+    Case(
+        "layerwise_paper_full",
+        "layerwise",
+        "the article's 7 trainings, every stage the profile's epochs (last 3x)",
+        BASE_MODEL,
+        replace(BASE_TRAIN, schedule="layerwise_paper", budget="full"),
+        heavy=True,
+    ),
     _case(
         "layerwise_greedy",
         "layerwise",
-        "4 stages: add a block with earlier ones frozen, then all",
+        "the course's 4 stages, new head and optimizer each, profile budget split",
         replace(BASE_TRAIN, schedule="layerwise_greedy"),
     ),  # fmt: skip
-    _case(
-        "grad_norm", "gradnorm", "backward gradient standardized after every Linear", grad_norm=True
+    Case(
+        "layerwise_greedy_full",
+        "layerwise",
+        "the course's 4 stages, every stage the profile's epochs",
+        BASE_MODEL,
+        replace(BASE_TRAIN, schedule="layerwise_greedy", budget="full"),
+        heavy=True,
     ),
+    _case(
+        "grad_norm",
+        "gradnorm",
+        "gradient standardized after every hidden sigmoid (the course's code)",
+        grad_norm="post",
+    ),  # fmt: skip
+    _case(
+        "grad_norm_pre",
+        "gradnorm",
+        "gradient standardized between Linear and sigmoid (the course's text)",
+        grad_norm="pre",
+    ),  # fmt: skip
     _case(
         "sigmoid_boost",
         "other",
@@ -133,6 +167,24 @@ _CASES = [
     ),  # fmt: skip
 ]
 
+RNN_TRAIN = TrainConfig(optimizer="adam", lr=1e-3, clip_norm=1.0)
+
+
+def _recurrent(arch: str, steps: int) -> Case:
+    long = steps != 28
+    what = f"{steps} steps of {784 // steps} pixels" + ("" if long else " (image rows)")
+    return Case(
+        f"{arch}_long" if long else arch,
+        "recurrent",
+        f"{arch.upper()} 128 over {what}, last state -> Linear",
+        ModelConfig(arch=arch, depth=1, activation="tanh", init="default", steps=steps),
+        RNN_TRAIN,
+        heavy=long,
+    )
+
+
+_CASES += [_recurrent(a, s) for s in (28, 196) for a in ("rnn", "lstm", "gru")]
+
 REMEDIES: dict[str, Case] = {c.id: c for c in _CASES}
 
 FAMILIES = {
@@ -147,6 +199,7 @@ FAMILIES = {
     "other": "other methods",
     "pitfalls": "pitfalls",
     "modern": "modern practice",
+    "recurrent": "recurrent (through time)",
 }
 
 

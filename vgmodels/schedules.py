@@ -1,42 +1,51 @@
-"""Layer-wise training schedules: which hidden layers run and which learn, phase by phase."""
+"""Layer-wise training schedules: how the network grows, which layers learn, phase by phase."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-BLOCKS = ((0, 1), (2, 3), (4, 5), (6,))  # the 2-2-2-1 blocks of the 7 hidden layers
 ALL = tuple(range(7))
 
 
 @dataclass(frozen=True)
 class Phase:
-    """A stretch of epochs: hidden layers in `trainable` learn (the head always does)."""
+    """A stretch of epochs on the first `active_depth` hidden layers; those in `trainable` learn.
+
+    `grow`: this phase starts a bigger network, so it gets a new output layer on top (PyTorch's
+    default init) and a new optimizer with fresh state, as both sources build each stage.
+    """
 
     name: str
     epochs: int
     trainable: tuple[int, ...]
     active_depth: int
+    grow: bool = False
+
+    @property
+    def frozen(self) -> tuple[int, ...]:
+        return tuple(i for i in range(self.active_depth) if i not in self.trainable)
 
 
-# layerwise_paper: one block learns with the rest frozen, then everything is unfrozen;
-# the last unfrozen phase is three times as long (the paper's 6 x 100 + 300 epochs)
+# S1, the article: 7 trainings of a network grown from sub-models of 2-2-2-1 layers; each growth
+# trains the new sub-model with the old ones frozen, then everything; the last training is 3x
 _PAPER = [
-    ("block 1", 1, BLOCKS[0], 7),
-    ("block 2", 1, BLOCKS[1], 7),
-    ("all", 1, ALL, 7),
-    ("block 3", 1, BLOCKS[2], 7),
-    ("all", 1, ALL, 7),
-    ("block 4", 1, BLOCKS[3], 7),
-    ("all", 3, ALL, 7),
+    ("sub-model 1", 1, (0, 1), 2, True),
+    ("+ sub-model 2, 1 frozen", 1, (2, 3), 4, True),
+    ("1-2 unfrozen", 1, (0, 1, 2, 3), 4, False),
+    ("+ sub-model 3, 1-2 frozen", 1, (4, 5), 6, True),
+    ("1-3 unfrozen", 1, (0, 1, 2, 3, 4, 5), 6, False),
+    ("+ sub-model 4, 1-3 frozen", 1, (6,), 7, True),
+    ("all unfrozen", 3, ALL, 7, False),
 ]
-# layerwise_greedy: grow the network a block at a time with earlier blocks frozen, then all learn
+# S2, the course: 4 stages; each adds a sub-model with the earlier ones frozen, the last unfreezes all
 _GREEDY = [
-    ("grow 1-2", 1, BLOCKS[0], 2),
-    ("grow 3-4", 1, BLOCKS[1], 4),
-    ("grow 5-6", 1, BLOCKS[2], 6),
-    ("grow 7, all", 1, ALL, 7),
+    ("sub-model 1", 1, (0, 1), 2, True),
+    ("+ sub-model 2, 1 frozen", 1, (2, 3), 4, True),
+    ("+ sub-model 3, 1-2 frozen", 1, (4, 5), 6, True),
+    ("+ sub-model 4, all unfrozen", 1, ALL, 7, True),
 ]
 SCHEDULES = {"layerwise_paper": _PAPER, "layerwise_greedy": _GREEDY}
+BUDGETS = ("split", "full")
 
 
 def split_budget(weights: list[int], total: int) -> list[int]:
@@ -51,17 +60,29 @@ def split_budget(weights: list[int], total: int) -> list[int]:
     return parts
 
 
-def phases_for(schedule: str, epochs: int, depth: int = 7, exact: bool = False) -> list[Phase]:
-    """The phases of a schedule within `epochs`; 'none' is one phase with everything learning."""
+def phases_for(
+    schedule: str, epochs: int, depth: int = 7, exact: bool = False, budget: str = "split"
+) -> list[Phase]:
+    """The phases of a schedule; 'none' is one phase with everything learning.
+
+    budget 'split': the profile's `epochs` split over the stages in the source's proportions (a
+    fair budget beside the other cases); 'full': every stage gets `epochs` (the article's last
+    stage 3x), the sources' own budget. `exact` (paper300): the article's 6 x 100 + 300 epochs.
+    """
     if schedule == "none":
         return [Phase("all", epochs, tuple(range(depth)), depth)]
     if schedule not in SCHEDULES:
         raise ValueError(f"unknown schedule {schedule!r}; accepted: none, {', '.join(SCHEDULES)}")
+    if budget not in BUDGETS:
+        raise ValueError(f"unknown budget {budget!r}; accepted: {', '.join(BUDGETS)}")
     if depth != 7:
         raise ValueError(f"{schedule} is defined for 7 hidden layers, got {depth}")
     spec = SCHEDULES[schedule]
-    weights = [w for _, w, _, _ in spec]
-    # only the paper's own schedule has a published epoch count (paper300)
-    exact = exact and schedule == "layerwise_paper"
-    lengths = [100 * w for w in weights] if exact else split_budget(weights, epochs)
-    return [Phase(n, e, t, d) for (n, _, t, d), e in zip(spec, lengths, strict=True)]
+    weights = [w for _, w, _, _, _ in spec]
+    if budget == "full":
+        lengths = [epochs * w for w in weights]
+    elif exact and schedule == "layerwise_paper":  # only the article published its epoch counts
+        lengths = [100 * w for w in weights]
+    else:
+        lengths = split_budget(weights, epochs)
+    return [Phase(n, e, t, d, g) for (n, _, t, d, g), e in zip(spec, lengths, strict=True)]

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-
 import torch
 from torch import nn
 
-from .layers import ELU, BoostedSigmoid, GradientNormalization, MyNormalization, Softplus
-from .linear import Linear
+from ..layers import ELU, BoostedSigmoid, GradientNormalization, MyNormalization, Softplus
+from ..linear import Linear
+from .config import SKIP_ADDS, ModelConfig
 
 ACTIVATIONS = {
     "sigmoid": nn.Sigmoid,
@@ -21,44 +20,6 @@ ACTIVATIONS = {
     "swish": nn.SiLU,
     "gelu": nn.GELU,
 }
-SATURATING = {"sigmoid", "tanh"}
-RELU_FAMILY = {"relu", "leaky_relu", "prelu", "elu"}
-NORMS = ("none", "batchnorm", "mynorm", "layernorm")
-INITS = ("normal", "xavier", "kaiming", "zero", "default")
-SKIPS = ("none", "paper", "preact")
-
-
-@dataclass(frozen=True)
-class ModelConfig:
-    """Every knob of the MLP; the baseline is the source's Model 3."""
-
-    depth: int = 7  # hidden Linear layers
-    width: int = 128
-    activation: str = "sigmoid"
-    init: str = "normal"
-    init_std: float = 0.05
-    norm: str = "none"
-    skip: str = "none"  # paper: h1 -> h3 and h4 -> h6 adds; preact: pre-activation residual blocks
-    grad_norm: bool = False  # GradientNormalization after every Linear
-    boost_beta: float = 0.0  # > 0: sigmoid with derivative sigmoid' + beta
-    standardize_input: bool = False
-    in_features: int = 784
-    classes: int = 10
-
-    def __post_init__(self):
-        for name, value, allowed in (
-            ("activation", self.activation, tuple(ACTIVATIONS)),
-            ("norm", self.norm, NORMS),
-            ("init", self.init, INITS),
-            ("skip", self.skip, SKIPS),
-        ):
-            if value not in allowed:
-                raise ValueError(f"unknown {name} {value!r}; accepted: {', '.join(allowed)}")
-        if self.skip == "preact" and self.depth % 2 != 1:
-            raise ValueError("skip='preact' needs an odd depth (stem + blocks of two)")
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 def _norm(kind: str, width: int) -> nn.Module:
@@ -78,21 +39,22 @@ def _activation(cfg: ModelConfig) -> nn.Module:
 
 
 class HiddenLayer(nn.Module):
-    """Linear -> [GradientNormalization] -> norm -> activation (post-activation order)."""
+    """Linear -> [GradNorm 'pre'] -> norm -> activation -> [GradNorm 'post'] (post-activation order)."""
 
     def __init__(self, cfg: ModelConfig, fan_in: int, linear: type[nn.Linear] = Linear):
         super().__init__()
         self.linear = linear(fan_in, cfg.width)
-        self.gradnorm = GradientNormalization() if cfg.grad_norm else nn.Identity()
+        self.gradnorm_pre = GradientNormalization() if cfg.grad_norm == "pre" else nn.Identity()
         self.norm = _norm(cfg.norm, cfg.width)
         self.act = _activation(cfg)
+        self.gradnorm_post = GradientNormalization() if cfg.grad_norm == "post" else nn.Identity()
 
     def forward(self, x: torch.Tensor, record: list | None = None) -> torch.Tensor:
-        z = self.norm(self.gradnorm(self.linear(x)))  # (B, width)
+        z = self.norm(self.gradnorm_pre(self.linear(x)))  # (B, width)
         h = self.act(z)
         if record is not None:
             record.append((z, h))
-        return h
+        return self.gradnorm_post(h)
 
 
 class PreActBlock(nn.Module):
@@ -116,7 +78,8 @@ class PreActBlock(nn.Module):
 
 
 class DeepMLP(nn.Module):
-    """784 -> depth x width -> 10; `active_depth` < depth runs only the first hidden layers.
+    """784 -> depth x width -> 10; `active_depth` < depth runs only the first hidden layers
+    (the head then sits on top of the last one that runs: the layer-wise schedules grow it).
 
     `linear` is the Linear class: ours (oneDNN on the CPU) by default, nn.Linear for the
     seed-style reference loop.
@@ -161,14 +124,20 @@ class DeepMLP(nn.Module):
                 record.append((z, h))
             return self.head(h)
         h = x
+        adds = SKIP_ADDS.get(self.cfg.skip, {})
         outputs = []
         for i, layer in enumerate(self.hidden[: self.active_depth]):
             h = layer(h, record)
-            # paper's skips: layer 1's output joins layer 3's, layer 4's joins layer 6's
-            if self.cfg.skip == "paper" and i in (2, 5):
-                h = h + outputs[i - 2]
+            if i in adds:  # a skip path: an earlier hidden layer's output joins this one's
+                h = h + outputs[adds[i]]
             outputs.append(h)
         return self.head(h)
+
+    def new_head(self) -> nn.Linear:
+        """Replace the output layer by a fresh Linear(width, classes) with PyTorch's default init."""
+        old = self.head
+        self.head = type(old)(old.in_features, old.out_features).to(old.weight.device)
+        return self.head
 
 
 def init_weights(model: DeepMLP, cfg: ModelConfig) -> None:
@@ -212,15 +181,3 @@ def flops_per_sample(
 
 def n_params(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
-
-
-def describe(cfg: ModelConfig) -> str:
-    """A short architecture string: 784-128x7-10 sigmoid."""
-    extras = [
-        x
-        for x in (cfg.norm if cfg.norm != "none" else "", cfg.skip if cfg.skip != "none" else "")
-        if x
-    ]
-    return f"{cfg.in_features}-{cfg.width}x{cfg.depth}-{cfg.classes} {cfg.activation}" + (
-        f" ({', '.join(extras)})" if extras else ""
-    )

@@ -1,0 +1,79 @@
+"""One training epoch and one evaluation pass: resident tensors, one host sync per epoch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from . import metrics
+from .data import Split
+
+
+@dataclass
+class EpochSums:
+    """Device-side sums over an epoch's batches; read once at the epoch's end."""
+
+    loss: torch.Tensor
+    correct: torch.Tensor
+    grad_norm: torch.Tensor  # (n_layers,) sum over batches of each layer's weight-gradient norm
+
+
+def train_epoch(
+    model: nn.Module,
+    opt: torch.optim.Optimizer,
+    split: Split,
+    batch_size: int,
+    gen: torch.Generator,
+    loss_fn: nn.Module,
+    weights: list[torch.Tensor],
+    learning: list[int],
+    clip_norm: float | None = None,
+    sched=None,
+) -> EpochSums:
+    """One pass over `split` in a random order; `learning` indexes the weights whose norms count."""
+    model.train()
+    dev = split.x.device
+    sums = EpochSums(
+        torch.zeros((), device=dev),
+        torch.zeros((), device=dev, dtype=torch.long),
+        torch.zeros(len(weights), device=dev),
+    )
+    idx = torch.tensor(learning, device=dev)
+    learning_weights = [weights[j] for j in learning]
+    params = [p for p in model.parameters() if p.requires_grad]
+    n = len(split)
+    perm = torch.randperm(n, device=dev, generator=gen)
+    for i in range(0, n, batch_size):
+        b = perm[i : i + batch_size]
+        # index_select: about 4x faster than x[b] on the CPU (no advanced-indexing machinery)
+        xb, yb = split.x.index_select(0, b), split.y.index_select(0, b)  # (B, 784), (B,)
+        logits = model(xb)
+        loss = loss_fn(logits, yb)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        grads = [w.grad for w in learning_weights]
+        sums.grad_norm.index_add_(0, idx, metrics.grad_norm_per_layer(grads))
+        if clip_norm is not None:
+            nn.utils.clip_grad_norm_(params, clip_norm, foreach=True)
+        opt.step()
+        if sched is not None:
+            sched.step()
+        sums.loss += loss.detach() * len(b)
+        sums.correct += (logits.detach().argmax(1) == yb).sum()
+    return sums
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, split: Split, batch: int = 8192) -> tuple[float, float]:
+    """(mean cross-entropy, accuracy) of the model in eval mode over a whole split."""
+    model.eval()
+    loss, correct = torch.zeros((), device=split.x.device), torch.zeros((), device=split.x.device)
+    for i in range(0, len(split), batch):
+        logits = model(split.x[i : i + batch])
+        y = split.y[i : i + batch]
+        loss += nn.functional.cross_entropy(logits.float(), y, reduction="sum")
+        correct += (logits.argmax(1) == y).sum()
+    n = len(split)
+    return loss.item() / n, correct.item() / n

