@@ -109,6 +109,8 @@ def load_results(paths) -> tuple[list[dict], list[dict], dict]:
                 extra = b.get("extra_info", {})
                 if isinstance(extra, dict) and extra.get("kind") == "speed":
                     speed.append(extra)
+        elif isinstance(obj, dict) and isinstance(obj.get("speed"), list):  # a site's results.json
+            speed += [s for s in obj["speed"] if isinstance(s, dict) and s.get("kind") == "speed"]
         if not info and isinstance(obj, dict) and isinstance(obj.get("vgmodels"), dict):
             info = obj["vgmodels"]
     if not records:

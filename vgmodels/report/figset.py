@@ -11,9 +11,9 @@ matplotlib.use("agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from ..remedies import FAMILIES  # noqa: E402
-from ..schedules import phases_for  # noqa: E402
 from . import figures as F  # noqa: E402
-from .summary import CaseSummary, family_cases  # noqa: E402
+from .references import cite  # noqa: E402
+from .summary import PUBLISHED_MLP, CaseSummary, family_cases, mean_layer_matrix  # noqa: E402
 
 WIDTH = 7.0  # inches: the A4 text width
 plt.rcParams.update({
@@ -56,13 +56,18 @@ def _legend_below(fig, axes, ncol=4):
                bbox_to_anchor=(0.5, -0.02))  # fmt: skip
 
 
+def _present(summaries: dict[str, CaseSummary], cases: list[str]) -> bool:
+    """Whether any of the cases has records (a family with none gets no panel or figure)."""
+    return any(not summaries[c].missing for c in cases if c in summaries)
+
+
 def _family_grid(summaries, draw, sharey=True):
     """One panel per family (two columns), the family's legend to the right of its panel."""
-    fams = list(FAMILIES)
+    groups = family_cases()
+    fams = [f for f in FAMILIES if _present(summaries, groups[f])]
     cols = 2
     rows = -(-len(fams) // cols)
     fig, axes = plt.subplots(rows, cols, figsize=(WIDTH, 1.45 * rows), sharey=sharey, squeeze=False)
-    groups = family_cases()
     base = summaries["baseline"]
     for ax, fam in zip(axes.flat, fams, strict=False):
         cases = [summaries[c] for c in groups[fam] if c != "baseline"]
@@ -79,6 +84,48 @@ def _family_grid(summaries, draw, sharey=True):
             ax.set_xlabel("")
     fig.tight_layout(w_pad=6.5)
     return fig
+
+
+PUBLISHED_LINE = (
+    f"The red dotted line is {PUBLISHED_MLP}, the test accuracy listed for an MLP 256-128-100 in "
+    f"the Fashion-MNIST benchmark table {cite('mlp8833')}, a community entry whose protocol is not "
+    "stated: a point of orientation, not a comparable result."
+)
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def layer_counts(s: dict[str, CaseSummary]) -> str:
+    """'7 hidden layers (depth3: 3, depth5: 5)': the heat-map rows, true for every panel."""
+    counts = {}
+    for summ in s.values():
+        if not summ.missing:
+            rows = mean_layer_matrix(summ.records, "grad_norm").shape[0]
+            if rows:
+                counts[summ.case] = rows - 1  # the last row is the output layer
+    if not counts:
+        return "the hidden layers"
+    common = max(set(counts.values()), key=list(counts.values()).count)
+    other = [f"{c}: {n}" for c, n in counts.items() if n != common]
+    return f"{common} hidden layers" + (f" ({', '.join(other)})" if other else "")
+
+
+def schedule_caption(s: dict[str, CaseSummary], cases: tuple[str, ...]) -> str:
+    """The phases of each drawn schedule by number and name."""
+    parts = []
+    for cid in cases:
+        summ = s.get(cid)
+        if summ is None or summ.missing:
+            parts.append(f"{cid}: missing from these results")
+            continue
+        phases = summ.records[0].get("phases") or []
+        names = "; ".join(
+            f"{i} “{p['name']}”, {p['epochs']} epochs" for i, p in enumerate(phases, 1)
+        )
+        parts.append(f"{cid}: {names}")
+    return ". ".join(parts) + "."
 
 
 def make_figures(s: dict[str, CaseSummary], out: Path, profile_epochs: int) -> list[Figure]:
@@ -102,22 +149,27 @@ def make_figures(s: dict[str, CaseSummary], out: Path, profile_epochs: int) -> l
     figs.append(Figure("depth", _save(fig, out, "depth.svg"), "The problem: depth 3, 5 and 7",
                        "Left: validation accuracy per epoch (mean over seeds). Right: mean gradient norm of "
                        "each Linear weight in epoch 1, log scale; the deeper the sigmoid network, the "
-                       "smaller the gradient that reaches its first layers."))  # fmt: skip
+                       "smaller the gradient that reaches its first layers. " + PUBLISHED_LINE))  # fmt: skip
 
     groups = family_cases()
     for fam, label in FAMILIES.items():
-        if fam == "problem":
+        if fam == "problem" or not _present(s, groups[fam]):
             continue
         cases = [s[c] for c in groups[fam]]
         fig, (a1, a2) = plt.subplots(1, 2, figsize=(WIDTH, 2.6))
-        F.draw_curves(a1, cases, "train_loss", "training loss", baseline=base)
+        high = F.draw_curves(a1, cases, "train_loss", "training loss", baseline=base)
         F.draw_curves(a2, cases, "val_acc", "validation accuracy", baseline=base)
         fig.tight_layout(rect=(0, 0.08, 1, 1))
         _legend_below(fig, [a1, a2], ncol=min(6, len(cases) + 1))
+        loss = (f"log scale, since {_and(high)} go{'es' if len(high) == 1 else ''} above "
+                f"{F.LOSS_TOP:g}" if high else f"axis cut at {F.LOSS_TOP:g}")  # fmt: skip
+        diverged = [c.case for c in cases if c.diverged]
+        cross = (f" A cross marks where a diverged run stopped ({_and(diverged)}); “NaN” at the top "
+                 "edge: it has no finite value to draw." if diverged else "")  # fmt: skip
         figs.append(Figure(f"family-{fam}", _save(fig, out, f"family-{fam}.svg"), f"Curves: {label}",
-                           "Training loss (left; chance level is ln 10 = 2.30, higher values clipped) and validation "
-                           "accuracy (right) per epoch, mean over seeds; the sigmoid baseline dashed in grey. "
-                           "A cross marks a diverged run."))  # fmt: skip
+                           f"Training loss (left; {loss}; the dotted line is chance loss, ln 10 = 2.30) "
+                           "and validation accuracy (right) per epoch, mean over seeds; the sigmoid "
+                           f"baseline dashed in grey.{cross} " + PUBLISHED_LINE))  # fmt: skip
 
     fig = _family_grid(s, lambda ax, cases, b: F.draw_grad_vs_layer(ax, cases, 1, baseline=b))
     figs.append(Figure("grad-layer", _save(fig, out, "grad-layer.svg"), "Gradient norm against layer, epoch 1",
@@ -140,8 +192,8 @@ def make_figures(s: dict[str, CaseSummary], out: Path, profile_epochs: int) -> l
         cax = fig.add_axes((0.945, 0.15, 0.015, 0.7))
         fig.colorbar(im, cax=cax).set_label("grad norm", fontsize=7)
     figs.append(Figure("heatmaps", _save(fig, out, "heatmaps.png"), "Gradient norm per layer and epoch",
-                       "One panel per case: hidden layers 1 to 7 and the output layer (rows, top = input "
-                       "side) across epochs (columns), one log colour scale for all (values beyond it take the end "
+                       f"One panel per case: rows are the {layer_counts(s)} and the output layer "
+                       "(top = input side), columns the epochs; one log colour scale for all (values beyond it take the end "
                        "colours). White cells: no gradient (a layer frozen or not yet grown, or exactly zero) "
                        "or a diverged run."))  # fmt: skip
 
@@ -166,16 +218,18 @@ def make_figures(s: dict[str, CaseSummary], out: Path, profile_epochs: int) -> l
                        "Validation accuracy against cumulative training seconds on this machine (mean over "
                        "seeds; evaluation time left out), the baseline dashed."))  # fmt: skip
 
-    fig, (a1, a2) = plt.subplots(2, 1, figsize=(WIDTH, 3.6))
-    for ax, cid in ((a1, "layerwise_paper"), (a2, "layerwise_greedy")):
-        summ = s[cid]
-        if summ.missing:
-            phases = [vars(p) for p in phases_for(cid, profile_epochs)]
-        else:
-            phases = summ.records[0]["phases"]
-        F.draw_schedule(ax, phases, cid)
+    schedules = ("layerwise_paper", "layerwise_greedy")
+    fig, axes = plt.subplots(len(schedules), 1, figsize=(WIDTH, 3.6))
+    for ax, cid in zip(axes, schedules, strict=True):
+        summ = s.get(cid)
+        if summ is None or summ.missing:
+            ax.text(0.5, 0.5, f"{cid}: missing", ha="center", va="center", transform=ax.transAxes)
+            ax.set_axis_off()
+            continue
+        F.draw_schedule(ax, summ.records[0].get("phases") or [], cid)
     fig.tight_layout()
     figs.append(Figure("schedule", _save(fig, out, "schedule.svg"), "Layer-wise schedules",
-                       "Which hidden layers learn (blue) or are frozen (grey) in each phase; layers not yet "
-                       "grown are blank. The output layer always learns."))  # fmt: skip
+                       "Which hidden layers learn (blue) or are frozen (grey) in each phase, numbered "
+                       "above the bars; layers not yet grown are blank. The output layer always learns. "
+                       + schedule_caption(s, schedules)))  # fmt: skip
     return figs

@@ -10,9 +10,11 @@ import torch
 from matplotlib.colors import LogNorm
 from matplotlib.ticker import MaxNLocator
 
+from .references import cite
 from .summary import CHANCE, PUBLISHED_MLP, CaseSummary, mean_curve, mean_layer_matrix
 
 BASELINE_STYLE = {"color": "0.55", "linestyle": "--", "linewidth": 1.2}
+LOSS_TOP = 3.0  # a loss axis ends here (chance loss is ln 10 = 2.30) unless a curve goes above
 
 
 def _refs(ax, chance=True, published=False):
@@ -22,8 +24,20 @@ def _refs(ax, chance=True, published=False):
                     va="bottom", fontsize=7, color="0.5")  # fmt: skip
     if published:
         ax.axhline(PUBLISHED_MLP, color="tab:red", linewidth=0.8, linestyle=":")
-        ax.annotate("MLP 256-128-100: 0.8833", (0.02, PUBLISHED_MLP), xycoords=("axes fraction", "data"),
-                    va="bottom", fontsize=7, color="tab:red")  # fmt: skip
+        ax.annotate(f"MLP 256-128-100 {cite('mlp8833')}: {PUBLISHED_MLP}", (0.02, PUBLISHED_MLP),
+                    xycoords=("axes fraction", "data"), va="bottom", fontsize=7, color="tab:red")  # fmt: skip
+
+
+def _mark_diverged(ax, y: np.ndarray) -> None:
+    """A cross where a diverged run's curve ends; at the top edge, labelled, when it has no value."""
+    finite = np.flatnonzero(np.isfinite(y))
+    if finite.size and finite[-1] == len(y) - 1:
+        ax.plot(len(y), y[-1], "x", color="k")
+        return
+    x = len(y)
+    ax.plot(x, 1.0, "x", color="k", transform=ax.get_xaxis_transform(), clip_on=False)
+    ax.annotate("NaN", (x, 1.0), xycoords=("data", "axes fraction"), xytext=(4, -8),
+                textcoords="offset points", fontsize=6)  # fmt: skip
 
 
 def _label(s: CaseSummary) -> str:
@@ -56,8 +70,14 @@ def draw_activation_derivatives(ax) -> None:
     ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
 
 
-def draw_curves(ax, summaries: list[CaseSummary], key: str, ylabel: str, baseline=None, refs=True):
-    """Mean over seeds of a per-epoch quantity for each case; the baseline dashed in grey."""
+def draw_curves(
+    ax, summaries: list[CaseSummary], key: str, ylabel: str, baseline=None, refs=True
+) -> list[str]:
+    """Mean over seeds of a per-epoch quantity for each case; the baseline dashed in grey.
+
+    A loss above LOSS_TOP switches the axis to a log scale; returns the cases that went above it.
+    """
+    high = []
     if baseline is not None and not baseline.missing:
         y = mean_curve(baseline.records, key)
         ax.plot(np.arange(1, len(y) + 1), y, label="baseline", **BASELINE_STYLE)
@@ -68,7 +88,9 @@ def draw_curves(ax, summaries: list[CaseSummary], key: str, ylabel: str, baselin
         y = mean_curve(s.records, key)
         ax.plot(np.arange(1, len(y) + 1), y, label=_label(s), linewidth=1.2)
         if s.diverged:
-            ax.plot(len(y), np.nanmax(y) if np.isfinite(y).any() else CHANCE, "x", color="k")
+            _mark_diverged(ax, y)
+        if key.endswith("loss") and np.nanmax(y, initial=0) > LOSS_TOP:
+            high.append(s.case)
     ax.set(xlabel="epoch", ylabel=ylabel)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if key.endswith("acc"):
@@ -76,9 +98,12 @@ def draw_curves(ax, summaries: list[CaseSummary], key: str, ylabel: str, baselin
         if refs:
             _refs(ax, published=True)
     elif key.endswith("loss"):
-        # chance-level loss is ln 10 = 2.3; exploding runs are clipped rather than squashing the rest
-        top = ax.get_ylim()[1]
-        ax.set_ylim(0, min(top, 3.0))
+        ax.axhline(math.log(10), color="0.75", linewidth=0.8, linestyle=":")
+        if high:
+            ax.set_yscale("log")
+        else:
+            ax.set_ylim(0, LOSS_TOP)
+    return high
 
 
 def draw_grad_vs_layer(ax, summaries: list[CaseSummary], epoch: int = 1, baseline=None) -> None:
@@ -110,6 +135,13 @@ def draw_heatmap(ax, s: CaseSummary, vmin: float, vmax: float):
         ax.set_title(s.case, fontsize=7)
         return None
     m = mean_layer_matrix(s.records, "grad_norm")
+    if m.size == 0:
+        ax.text(0.5, 0.5, "no per-layer\ngradients", ha="center", va="center", fontsize=6,
+                transform=ax.transAxes)  # fmt: skip
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title(s.case, fontsize=7)
+        return None
     m = np.where(m > 0, m, np.nan)
     m = np.clip(m, vmin, vmax)  # NaN (frozen, diverged) stays NaN and shows white
     im = ax.imshow(m, aspect="auto", norm=LogNorm(vmin=vmin, vmax=vmax), cmap="viridis",
@@ -152,25 +184,18 @@ def draw_acc_vs_time(ax, summaries: list[CaseSummary], baseline=None) -> None:
 
 
 def draw_schedule(ax, phases: list[dict], title: str, depth: int = 7) -> None:
-    """Timeline of a layer-wise schedule: a bar per hidden layer where it learns or is frozen."""
+    """Timeline of a layer-wise schedule: a bar per hidden layer where it learns or is frozen;
+    phases numbered from 1 above the bars (their names go in the caption)."""
     start = 0
-    for p in phases:
+    for number, p in enumerate(phases, 1):
         for layer in range(depth):
             if layer >= p["active_depth"]:
                 continue  # not grown yet
-            learns = layer in p["trainable"]
+            learns = layer in p["trainable"] if "trainable" in p else layer not in p["frozen"]
             ax.broken_barh([(start, p["epochs"])], (layer + 0.6, 0.8),
                            facecolors="tab:blue" if learns else "0.85", edgecolor="white", linewidth=0.5)  # fmt: skip
         ax.axvline(start, color="0.3", linewidth=0.5)
-        ax.text(
-            start + p["epochs"] / 2,
-            0.35,
-            p["name"],
-            ha="center",
-            va="bottom",
-            fontsize=6,
-            rotation=0,
-        )
+        ax.text(start + p["epochs"] / 2, 0.35, str(number), ha="center", va="bottom", fontsize=6)
         start += p["epochs"]
     ax.set(
         xlim=(0, start), ylim=(depth + 0.6, 0), xlabel="epoch", ylabel="hidden layer", title=title

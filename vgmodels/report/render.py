@@ -13,10 +13,9 @@ import jinja2
 
 from .. import __version__
 from ..data import PROJECT_ROOT
-from ..results import by_case, write_json_atomic
-from . import tables, text
-from .figset import make_figures
-from .summary import summarize
+from ..results import write_json_atomic
+from .context import report_context
+from .references import link_citations
 
 TEMPLATES = PROJECT_ROOT / "templates"
 
@@ -77,46 +76,27 @@ def run_info(records: list[dict], bench_info: dict) -> dict:
 
 
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=jinja2.select_autoescape(["html"]),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["cite"] = link_citations  # [n] -> a link to the reference list
+    return env
 
 
 def render_html(
     records: list[dict], speed: list[dict], bench_info: dict, out: Path, has_pdf: bool = True
 ) -> str:
     """Figures into out/figures, the stylesheet beside; returns the HTML text."""
-    summaries = summarize(by_case(records))
     info = run_info(records, bench_info)
     info["speed"] = speed
-    figs = make_figures(summaries, out / "figures", records[0]["profile_config"]["epochs"])
-    t1 = tables.table1(summaries)
-    t2 = tables.speed_table(summaries, speed)
-    tables.results_frame(summaries).to_csv(out / "table1.csv", index=False, float_format="%.6g")
+    context = report_context(records, speed, info, out)
     shutil.copy(TEMPLATES / "report.css", out / "report.css")
-    return (
-        _environment()
-        .get_template("report.html")
-        .render(
-            title="Vanishing gradients in deep MLPs: remedies measured on Fashion-MNIST",
-            version=__version__,
-            has_pdf=has_pdf,
-            info=info,
-            intro=text.INTRO,
-            abstract=text.abstract(summaries, info),
-            findings=text.findings(summaries),
-            setup=text.setup(info),
-            defects=text.DEFECTS,
-            reproduce=text.reproduce(info),
-            figures={f.key: f for f in figs},
-            figure_order=[f.key for f in figs],
-            tables={"results": t1, "speed": t2},
-        )
-    )
+    template = _environment().get_template("report.html")
+    return template.render(version=__version__, has_pdf=has_pdf, info=info, **context)
 
 
 class _Collect(logging.Handler):

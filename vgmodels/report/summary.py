@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import statistics
 import warnings
@@ -37,7 +38,8 @@ class CaseSummary:
     mfu: float | None = None
     gflops: float | None = None
     diverged: int = 0
-    p_value: float | None = None  # Welch t-test against baseline (>= 3 seeds each)
+    p_value: float | None = None  # exact permutation test against baseline (>= 2 seeds each)
+    p_min: float | None = None  # the smallest p those seed counts allow
 
     @property
     def n(self) -> int:
@@ -74,16 +76,32 @@ def geomean(values: list[float | None]) -> float | None:
     return float(math.exp(statistics.fmean(math.log(v) for v in vals))) if vals else None
 
 
-def welch_p(a: list[float], b: list[float]) -> float | None:
-    """Two-sided Welch t-test p-value; None with fewer than 3 values a side or no variance."""
-    if len(a) < 3 or len(b) < 3:
+def permutation_p(a: list[float], b: list[float]) -> float | None:
+    """Exact two-sided permutation test of the difference of means (None with < 2 values a side).
+
+    Valid whatever the variances, zero included: every split of the pooled values into groups of
+    the two sizes is equally likely under "no difference"; p is the share of splits whose
+    |difference of means| is at least the observed one.
+    """
+    if len(a) < 2 or len(b) < 2:
         return None
-    if statistics.pvariance(a) == 0 and statistics.pvariance(b) == 0:
-        return 0.0 if statistics.fmean(a) != statistics.fmean(b) else 1.0
-    with warnings.catch_warnings():  # near-identical samples: scipy warns about precision
-        warnings.simplefilter("ignore", RuntimeWarning)
-        p = float(stats.ttest_ind(a, b, equal_var=False).pvalue)
-    return p if math.isfinite(p) else None
+    pooled, n = list(a) + list(b), len(a)
+    observed = abs(statistics.fmean(a) - statistics.fmean(b))
+    total = sum(pooled)
+    hits = count = 0
+    for idx in itertools.combinations(range(len(pooled)), n):
+        sa = sum(pooled[i] for i in idx)
+        diff = abs(sa / n - (total - sa) / (len(pooled) - n))
+        hits += diff >= observed - 1e-12
+        count += 1
+    return hits / count
+
+
+def smallest_p(n_a: int, n_b: int) -> float | None:
+    """The smallest p the permutation test can give with these group sizes (complete separation)."""
+    if n_a < 2 or n_b < 2:
+        return None
+    return permutation_p([float(n_b + i) for i in range(n_a)], [float(i) for i in range(n_b)])
 
 
 def summarize(groups: dict[str, list[dict]]) -> dict[str, CaseSummary]:
@@ -97,13 +115,16 @@ def summarize(groups: dict[str, list[dict]]) -> dict[str, CaseSummary]:
             s.accs = [r["test_acc"] for r in rs]
             s.mean = statistics.fmean(s.accs)
             s.ci95 = ci95(s.accs)
-            conv = [r["convergence_epoch"] for r in rs if r["convergence_epoch"] is not None]
-            s.converged_seeds = len(conv)
-            s.convergence = statistics.median(conv) if conv else None
-            s.vr_epoch1 = geomean([r["vanishing_ratio"]["epoch1"] for r in rs])
-            s.vr_final = geomean([r["vanishing_ratio"]["final"] for r in rs])
-            s.seconds = statistics.fmean(r["train_seconds"] for r in rs)
-            s.seconds_per_epoch = statistics.fmean(r["seconds_per_epoch"] for r in rs)
+            # a seed that never reaches 0.80 counts as later than any epoch
+            conv = [r.get("convergence_epoch") for r in rs]
+            s.converged_seeds = sum(c is not None for c in conv)
+            med = statistics.median(math.inf if c is None else c for c in conv)
+            s.convergence = None if math.isinf(med) else med
+            vr = [r.get("vanishing_ratio") or {} for r in rs]
+            s.vr_epoch1 = geomean([v.get("epoch1") for v in vr])
+            s.vr_final = geomean([v.get("final") for v in vr])
+            s.seconds = statistics.fmean(r.get("train_seconds") or 0.0 for r in rs)
+            s.seconds_per_epoch = statistics.fmean(r.get("seconds_per_epoch") or 0.0 for r in rs)
             mfus = [r["mfu"] for r in rs if r.get("mfu") is not None]
             s.mfu = statistics.fmean(mfus) if mfus else None
             gf = [r["gflops_per_second"] for r in rs if r.get("gflops_per_second") is not None]
@@ -113,7 +134,8 @@ def summarize(groups: dict[str, list[dict]]) -> dict[str, CaseSummary]:
     base = out["baseline"]
     for s in out.values():
         if s.case != "baseline" and not s.missing and not base.missing:
-            s.p_value = welch_p(s.accs, base.accs)
+            s.p_value = permutation_p(s.accs, base.accs)
+            s.p_min = smallest_p(len(s.accs), len(base.accs))
     return out
 
 
@@ -123,7 +145,7 @@ def mean_curve(records: list[dict], key: str) -> np.ndarray:
     arr = np.full((len(records), length), np.nan)
     for i, r in enumerate(records):
         for j, h in enumerate(r["history"]):
-            v = h[key]
+            v = h.get(key)
             arr[i, j] = np.nan if v is None else v
     with warnings.catch_warnings():  # all-NaN columns (stopped or frozen) stay NaN
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -133,11 +155,16 @@ def mean_curve(records: list[dict], key: str) -> np.ndarray:
 def mean_layer_matrix(records: list[dict], key: str) -> np.ndarray:
     """Mean over seeds of a per-layer, per-epoch quantity: (layers, epochs), NaN for None."""
     length = max(len(r["history"]) for r in records)
-    layers = len(records[0]["history"][0][key])
+    layers = max(
+        (len(h[key]) for r in records for h in r["history"] if isinstance(h.get(key), list)),
+        default=0,
+    )  # recurrent records have no per-layer lists: (0, epochs)
     arr = np.full((len(records), layers, length), np.nan)
     for i, r in enumerate(records):
         for j, h in enumerate(r["history"]):
-            arr[i, :, j] = [np.nan if v is None else v for v in h[key]]
+            vals = h.get(key)
+            if isinstance(vals, list) and len(vals) == layers:
+                arr[i, :, j] = [np.nan if v is None else v for v in vals]
     with warnings.catch_warnings():  # all-NaN columns (stopped or frozen) stay NaN
         warnings.simplefilter("ignore", RuntimeWarning)
         return np.nanmean(arr, axis=0) if len(records) > 1 else arr[0]

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..remedies import FAMILIES
-from .summary import CaseSummary
+from .diagnoses import CaseDiagnosis, g
+from .summary import ALPHA, CaseSummary
 
 
 @dataclass(frozen=True)
@@ -34,70 +35,96 @@ def fmt_ratio(x: float | None) -> str:
         return "–"
     if math.isinf(x):
         return "inf"
-    return f"{x:.2g}" if x < 0.01 or x >= 100 else f"{x:.2f}"
+    return g(x) if x < 0.01 or x >= 100 else f"{x:.2f}"
 
 
 def fmt_conv(s: CaseSummary) -> str:
+    """Median over seeds, a seed that never reaches 0.80 counting as never; (k/n) when not all do."""
     if s.missing:
         return "–"
-    if s.convergence is None:
-        return "never"
-    text = f"{s.convergence:g}"
-    return text if s.converged_seeds == s.n else f"{text} ({s.converged_seeds}/{s.n} seeds)"
+    text = "never" if s.convergence is None else f"{s.convergence:g}"
+    return text if s.converged_seeds in (0, s.n) else f"{text} ({s.converged_seeds}/{s.n})"
 
 
-def fmt_sig(s: CaseSummary, base: CaseSummary) -> str:
-    if s.case == "baseline" or s.missing or base.missing:
+def fmt_p(s: CaseSummary) -> str:
+    if s.p_value is None:
         return "–"
-    delta = s.mean - base.mean
-    mark = ""
-    if s.p_value is not None:
-        mark = " *" if s.p_value < 0.05 else " (n.s.)"
-    return f"{delta:+.4f}{mark}"
+    return f"{s.p_value:.2f}" + (" *" if s.p_value <= ALPHA else " n.s.")
 
 
-def results_frame(summaries: dict[str, CaseSummary]) -> pd.DataFrame:
+def results_frame(
+    summaries: dict[str, CaseSummary], diagnoses: dict[str, CaseDiagnosis] | None = None
+) -> pd.DataFrame:
     """Table 1 as numbers: one row per case (missing cases included)."""
     rows = []
     for s in summaries.values():
         rows.append({
             "case": s.case, "family": FAMILIES[s.family], "seeds": s.n, "test_acc_mean": s.mean,
             "test_acc_ci95": s.ci95, "p_vs_baseline": s.p_value, "convergence_epoch": s.convergence,
+            "converged_seeds": s.converged_seeds,
             "vanishing_ratio_epoch1": s.vr_epoch1, "vanishing_ratio_final": s.vr_final,
             "train_seconds": s.seconds, "seconds_per_epoch": s.seconds_per_epoch, "mfu": s.mfu,
             "status": s.status,
+            "diagnosis": diagnoses[s.case].label if diagnoses else None,
         })  # fmt: skip
     return pd.DataFrame(rows)
 
 
-def table1(summaries: dict[str, CaseSummary]) -> Table:
-    """Every case: accuracy, difference to baseline, convergence, vanishing ratio, time, MFU."""
-    base = summaries["baseline"]
-    df = results_frame(summaries)
+def table1(summaries: dict[str, CaseSummary], diagnoses: dict[str, CaseDiagnosis]) -> Table:
+    """Every case by family: accuracy, convergence, vanishing ratio, time, MFU, diagnosis."""
     n_seeds = max((s.n for s in summaries.values()), default=0)
     acc_head = "Test acc. (mean ± 95% CI)" if n_seeds > 1 else "Test acc."
-    cols = ["Case", "Family", acc_head, "Δ vs baseline", "Conv. epoch", "Vanish. ratio ep. 1",
-            "final", "Seconds", "MFU", "Status"]  # fmt: skip
+    cols = [
+        "Case", "Family", acc_head, "Conv. epoch", "Vanish. ratio ep. 1", "final", "Seconds", "MFU",
+        "Diagnosis",
+    ]  # fmt: skip
     rows, classes = [], []
-    for s, (_, r) in zip(summaries.values(), df.iterrows(), strict=True):
+    for s in summaries.values():
         rows.append([
-            s.case, r["family"], fmt_acc(s), fmt_sig(s, base), fmt_conv(s), fmt_ratio(s.vr_epoch1),
+            s.case, FAMILIES[s.family], fmt_acc(s), fmt_conv(s), fmt_ratio(s.vr_epoch1),
             fmt_ratio(s.vr_final), "–" if s.seconds is None else f"{s.seconds:.1f}",
-            "–" if s.mfu is None else f"{s.mfu:.2f}", s.status,
+            "–" if s.mfu is None else f"{s.mfu:.2f}", diagnoses[s.case].label,
         ])  # fmt: skip
-        classes.append("missing" if s.missing else "diverged" if s.diverged else "")
-    sig = (
-        " * marks a difference significant at p < 0.05 (Welch t-test, ≥ 3 seeds each)."
-        if n_seeds >= 3
-        else ""
-    )
+        failing = not s.missing and diagnoses[s.case].failing
+        classes.append("missing" if s.missing else "diverged" if s.diverged else
+                       "failing" if failing else "")  # fmt: skip
+    ci = " ± half-width of the 95% t-interval over seeds" if n_seeds > 1 else ""
     caption = (
-        "All cases. Test accuracy on the 10,000 held-out images; convergence epoch: first epoch with "
-        "validation accuracy ≥ 0.80 (median over seeds); vanishing ratio: gradient norm of the first "
-        "hidden layer over the last hidden layer (geometric mean over seeds); seconds: training time "
-        f"per seed; MFU: achieved matmul FLOP/s over the machine's probed fp32 peak.{sig}"
+        f"All cases, by family. Test acc.: on the 10,000 held-out images, mean over seeds{ci}. "
+        "Conv. epoch: the first epoch with validation accuracy ≥ 0.80, median over seeds, a seed "
+        "that never gets there counting as never; (k/n) when only k of n seeds get there. "
+        "Vanish. ratio: gradient norm of the first hidden layer over the last hidden layer's, in "
+        "epoch 1 and in the last epoch, geometric mean over seeds; – where it cannot be measured "
+        "(a frozen layer, a zero gradient, a diverged run). Seconds: training time per seed. MFU: "
+        "achieved matmul FLOP/s over the machine's probed fp32 peak. Diagnosis: what the records "
+        "show in most seeds (section Diagnoses); shaded rows fail."
     )
     return Table("results", caption, cols, rows, classes)
+
+
+def ranking_table(
+    summaries: dict[str, CaseSummary], diagnoses: dict[str, CaseDiagnosis],
+    changes: dict[str, str],
+) -> Table:  # fmt: skip
+    """All cases by mean test accuracy: difference to baseline, its p, what the case changes."""
+    base = summaries["baseline"]
+    ok = sorted((s for s in summaries.values() if not s.missing), key=lambda s: -s.mean)
+    rows, classes = [], []
+    for rank, s in enumerate(ok, 1):
+        diff = "–" if base.missing or s.case == "baseline" else f"{100 * (s.mean - base.mean):+.1f}"
+        rows.append([str(rank), s.case, fmt_acc(s), diff, fmt_p(s), changes[s.case]])
+        classes.append("failing" if diagnoses[s.case].failing else "")
+    p_min = min((s.p_min for s in ok if s.p_min is not None), default=None)
+    floor = (f" With these seed counts p cannot go below {p_min:.2f}." if p_min is not None
+             else "")  # fmt: skip
+    caption = (
+        "Ranking of all cases by mean test accuracy. Δ: difference of means to the baseline, in "
+        "points. p: exact two-sided permutation test over seeds against the baseline; * "
+        f"significant at {ALPHA}, n.s. not.{floor} Changes: the case's config against the "
+        "baseline's, read from the records. Shaded rows fail (Table 1's diagnosis)."
+    )
+    cols = ["#", "Case", "Test acc.", "Δ vs baseline", "p", "Changes"]
+    return Table("ranking", caption, cols, rows, classes)
 
 
 def speed_table(summaries: dict[str, CaseSummary], speed: list[dict]) -> Table:
@@ -118,11 +145,12 @@ def speed_table(summaries: dict[str, CaseSummary], speed: list[dict]) -> Table:
                 interleaved[k].get(s.case)
                 for k in ("alone_ms_per_step", "alone_gflops", "alone_mfu")
             )
-            first = "–" if ms is None else f"{ms:.2f}"
+            first = ["–" if ms is None else f"{ms:.2f}",
+                     "–" if ms is None or not rel else f"{ms / rel:.2f}"]  # fmt: skip
         else:
-            gf, mfu, first = s.gflops, s.mfu, f"{s.seconds_per_epoch:.3f}"
+            gf, mfu, first = s.gflops, s.mfu, [f"{s.seconds_per_epoch:.3f}"]
         rows.append([
-            s.case, first, "–" if rel is None else f"{rel:.2f}",
+            s.case, *first, "–" if rel is None else f"{rel:.2f}",
             "–" if gf is None else f"{gf:.0f}", "–" if mfu is None else f"{mfu:.2f}",
         ])  # fmt: skip
         classes.append("slow" if rel is not None and rel > 1.5 else "")
@@ -132,9 +160,13 @@ def speed_table(summaries: dict[str, CaseSummary], speed: list[dict]) -> Table:
             f"Training speed per case, timed apart from the study: each case alone on "
             f"{interleaved['alone_threads']} threads, {interleaved['relative_epochs']} epochs of "
             f"{interleaved['relative_n_train']:,} samples, interleaved with {ref} ({ref}, case, "
-            f"{ref}, case, ...) so that the machine's drift cancels out of the ratio: milliseconds "
-            f"per training step (batch 512), seconds per epoch over the mean of the {ref} runs "
-            f"either side, achieved GFLOP/s and MFU; medians of {interleaved['relative_rounds']} rounds"
+            f"{ref}, case, ...); medians of {interleaved['relative_rounds']} rounds. ms / step: "
+            f"the case's milliseconds per training step (batch 512). {ref} beside: the {ref}'s "
+            f"milliseconds per step in the runs just before and after the case (ms / step over the "
+            f"ratio); it moves down the table with the machine's drift, which is why rows timed at "
+            f"different moments are compared through the ratio, not through the first column. "
+            f"× {ref}: the case's time over the {ref} runs beside it, in which the drift cancels. "
+            f"GFLOP/s and MFU: the case's achieved matmul rate and its share of the probed peak"
         )
     else:
         caption = "Training speed per case: seconds per epoch (training steps only), ratio to baseline, achieved GFLOP/s and MFU."
@@ -191,5 +223,6 @@ def speed_table(summaries: dict[str, CaseSummary], speed: list[dict]) -> Table:
                 f" Denormals on {sp['case']}: {sp['flush_seconds_per_epoch']:.3f} s per epoch flushed, "
                 f"{sp['no_flush_seconds_per_epoch']:.3f} s kept ({sp['slowdown_without_flush']:.2f}×)."
             )
-    first = "ms / step" if alone else "s / epoch"
-    return Table("speed", caption, ["Case", first, "× baseline", "GFLOP/s", "MFU"], rows, classes)
+    first = ["ms / step", "baseline beside"] if alone else ["s / epoch"]
+    cols = ["Case", *first, "× baseline", "GFLOP/s", "MFU"]
+    return Table("speed", caption, cols, rows, classes)

@@ -2,130 +2,105 @@
 
 from __future__ import annotations
 
-from ..remedies import FAMILIES
-from .summary import CHANCE, PUBLISHED_MLP, CaseSummary, family_cases
-
-MARGIN = 0.05  # a remedy "beats" the baseline when its mean test accuracy is 5 points higher
+from .diagnoses import CaseDiagnosis, g
+from .references import cite
+from .summary import CHANCE, CaseSummary
 
 DEFECTS = (
     "Two defects of the source code are not copied: its BatchNorm1d was constructed inside forward "
-    "(re-created on every call, so it never learned, never switched to eval mode and failed on a GPU) "
-    "and is registered once here; its skip-connection listing is garbled, so the skips follow the "
-    "paper's text (layer 1's output added to layer 3's, layer 4's to layer 6's)."
+    "(re-created on every call, so it never learned, never switched to eval mode and failed on a "
+    "GPU) and is registered once here; and its `require_grad` typos made freezing a layer a no-op, "
+    f"while here a frozen layer's parameters get requires_grad = False {cite('S1', 'S2')}."
 )
 
 
 INTRO = (
-    "A deep network learns by the chain rule: the gradient that reaches a layer is the product of one "
-    "activation derivative and one weight matrix per layer above it. The sigmoid's derivative is at "
-    "most 1/4, so in a deep sigmoid network with small weights the product shrinks geometrically and the "
-    "layers next to the input barely move: the vanishing-gradient problem.",
-    "This report trains the same 7-layer multilayer perceptron under each remedy the literature offers "
-    "(weight scale, activation, optimizer, normalization inside the network, skip connections, layer-wise "
-    "training, gradient normalization and a boosted sigmoid derivative), records accuracy and every "
-    "layer's gradient per epoch, and ranks the remedies. Every number below is computed from the results "
-    "file published beside this report.",
+    "A deep network learns by the chain rule: the gradient that reaches a layer is the product of "
+    "one activation derivative and one weight matrix per layer above it. The sigmoid's derivative "
+    f"is at most 1/4 {cite('S4')}, so in a deep sigmoid network with small weights the product "
+    "shrinks geometrically and the layers next to the input barely move: the vanishing-gradient "
+    f"problem {cite('S3', 'S5')}. Saturating units and the scale of the initial weights are its "
+    f"usual causes {cite('glorot')}; a signal must also survive the forward pass, which only a "
+    f"narrow range of weight scales allows in a deep network {cite('schoenholz')}.",
+    "This report trains the 7-layer perceptron of a journal article and a course project "
+    f"{cite('S1', 'S2')} under each remedy they and the lecture slides {cite('S5')} name: weight "
+    f"scale, activation (ReLU and its relatives, with He initialization {cite('he')}), optimizer "
+    f"(Adam {cite('kingma')}, RMSprop, momentum), normalization inside the network (BatchNorm "
+    f"{cite('ioffe')}), skip connections, layer-wise training, gradient normalization, a sigmoid "
+    f"with a boosted derivative {cite('roodschild')} and a second-order optimizer, SDAGD "
+    f"{cite('tan')}; recurrent networks meet the same problem through time, which the LSTM "
+    f"{cite('lstm')} and GRU {cite('gru')} cells were built to carry. It records accuracy and "
+    f"every layer's gradient per epoch on Fashion-MNIST {cite('xiao')}, diagnoses from these "
+    "records why each failing case fails, and ranks all cases. Every number below is computed "
+    "from the results file published beside this report.",
 )
 
 
-def _ok(summaries: dict[str, CaseSummary]) -> list[CaseSummary]:
-    return [s for s in summaries.values() if not s.missing]
+def network_text(s: dict[str, CaseSummary]) -> str:
+    """The baseline network, and which cases have another depth or are not MLPs."""
+    cfg = lambda x: (x.records[0].get("config") or {}).get("model", {})  # noqa: E731
+    ok = [x for x in s.values() if not x.missing]
+    base = next((cfg(x) for x in ok if x.case == "baseline"), {})
+    depth, width = base.get("depth", 7), base.get("width", 128)
+    text = f"784 → {depth} × {width} → 10"
+    mlp = [x for x in ok if cfg(x).get("arch", "mlp") == "mlp"]
+    other = [x for x in mlp if cfg(x).get("depth", depth) != depth]
+    if other:
+        layers = " and ".join(str(cfg(x).get("depth")) for x in other)
+        text += f"; {' and '.join(x.case for x in other)} have {layers} hidden layers"
+    rnn = [x.case for x in ok if x not in mlp]
+    if rnn:
+        text += f"; {', '.join(rnn)} read the image as a sequence"
+    return text
 
 
-def _pct(x: float) -> str:
-    return f"{100 * x:.1f}"
-
-
-def _vr(x: float | None) -> str:
-    return "not measurable" if x is None else f"{x:.2g}"
-
-
-def abstract(s: dict[str, CaseSummary], info: dict) -> str:
-    """One paragraph: what was run, the baseline's failure, the best remedy, how many beat it."""
-    ok = _ok(s)
+def abstract(s: dict[str, CaseSummary], info: dict, diag: dict[str, CaseDiagnosis]) -> str:
+    """One paragraph: what was run, the baseline's failure, how many cases learn, the highest."""
+    ok = [x for x in s.values() if not x.missing]
     base = s["baseline"]
     parts = [
-        f"We train {len(ok)} variants of a deep multilayer perceptron (784 → 7 × 128 → 10) on the real "
-        f"Fashion-MNIST for {info['epochs']} epochs ({info['seeds_text']}, profile “{info['profile']}”) "
-        "and record every layer's gradient in every epoch."
+        f"We train {len(ok)} cases, variants of a deep multilayer perceptron ({network_text(s)}), "
+        f"on the real Fashion-MNIST {cite('xiao')} for {info['epochs']} epochs "
+        f"({info['seeds_text']}, profile “{info['profile']}”) and record every layer's gradient "
+        "in every epoch."
     ]
     if not base.missing:
         parts.append(
-            f"The sigmoid baseline ends at {base.mean:.4f} test accuracy (chance is {CHANCE:.2f}): in its "
-            f"first epoch the first hidden layer receives {_vr(base.vr_epoch1)} times the gradient of the "
-            "last hidden layer."
+            f"The sigmoid baseline ends at {base.mean:.4f} test accuracy (chance is {CHANCE:.2f}): "
+            f"in its first epoch the first hidden layer receives {g(base.vr_epoch1)} times the "
+            "gradient of the last hidden layer."
         )
-        better = [x for x in ok if x.case != "baseline" and x.mean - base.mean > MARGIN]
-        best = max(ok, key=lambda x: x.mean)
-        parts.append(
-            f"{len(better)} of {len(ok) - 1} other cases beat it by more than {100 * MARGIN:.0f} points. "
-            f"The best, {best.case}, reaches {best.mean:.4f} ({_pct(best.mean - base.mean)} points above the "
-            f"baseline), with a first-to-last gradient ratio of {_vr(best.vr_epoch1)} in epoch 1."
-        )
+    failing = [x for x in ok if diag[x.case].failing]
+    learners = [x for x in ok if not diag[x.case].failing]
+    parts.append(
+        f"{len(learners)} of {len(ok)} cases learn. {len(failing)} fail, and their records say "
+        f"why (section Diagnoses): {_failure_counts(failing, diag)}."
+    )
+    if learners:
+        best = max(learners, key=lambda x: x.mean)
+        parts.append(f"The highest test accuracy is {best.case}'s {best.mean:.4f}.")
     missing = [x.case for x in s.values() if x.missing]
     if missing:
         parts.append(f"Missing from these results: {', '.join(missing)}.")
     return " ".join(parts)
 
 
-def findings(s: dict[str, CaseSummary]) -> list[str]:
-    """Numbered findings, each a sentence built from the table's numbers."""
-    out = []
-    base = s["baseline"]
-    depth = [s[c] for c in ("depth3", "depth5", "baseline") if not s[c].missing]
-    if depth:
-        text = ", ".join(
-            f"{d.case} {d.mean:.4f} (vanishing ratio {_vr(d.vr_epoch1)})" for d in depth
-        )
-        out.append(f"Depth alone breaks the sigmoid network: test accuracy {text}.")
-    if base.missing:
-        return out + ["The baseline is missing, so no remedy can be compared with it."]
-    groups = family_cases()
-    for fam, label in FAMILIES.items():
-        if fam == "problem":
-            continue
-        cases = [s[c] for c in groups[fam] if not s[c].missing]
-        if not cases:
-            continue
-        best = max(cases, key=lambda x: x.mean)
-        if best.mean - base.mean <= MARGIN:
-            out.append(
-                f"{label.capitalize()}: no case beats the baseline by {100 * MARGIN:.0f} points in this "
-                f"budget (best: {best.case} at {best.mean:.4f})."
-            )
-            continue
-        sig = ""
-        if best.p_value is not None:
-            sig = (
-                " (significant, p < 0.05)"
-                if best.p_value < 0.05
-                else f" (not significant, p = {best.p_value:.2f})"
-            )
-        out.append(
-            f"{label.capitalize()}: best is {best.case} at {best.mean:.4f}, "
-            f"{_pct(best.mean - base.mean)} points above the baseline{sig}."
-        )
-    conv = [x for x in _ok(s) if x.convergence is not None]
-    if conv:
-        fastest = min(conv, key=lambda x: x.convergence)
-        out.append(
-            f"{len(conv)} of {len(_ok(s))} cases reach 0.80 validation accuracy; {fastest.case} gets there "
-            f"first, in epoch {fastest.convergence:g}."
-        )
-    else:
-        out.append("No case reaches 0.80 validation accuracy within this budget.")
-    div = [x for x in _ok(s) if x.diverged]
-    if div:
-        out.append("Diverged (NaN or inf met, recorded and stopped): " +
-                   ", ".join(f"{x.case} in {x.diverged} of {x.n} seeds" for x in div) + ".")  # fmt: skip
-    r = s["resnet_bn_relu"]
-    if not r.missing:
-        rel = "above" if r.mean > PUBLISHED_MLP else "below"
-        out.append(
-            f"Once gradients flow, the same 7 × 128 budget goes far: resnet_bn_relu reaches {r.mean:.4f}, "
-            f"{rel} the published MLP 256-128-100 ({PUBLISHED_MLP})."
-        )
-    return out
+FAILED = {
+    "diverged": "diverged", "exploded": "ended with an exploded loss",
+    "collapsed": "learned, then collapsed", "stuck": "stayed at chance loss",
+    "above_chance": "ended above chance loss", "barely": "barely learned",
+}  # fmt: skip
+
+
+def _failure_counts(failing: list[CaseSummary], diag: dict[str, CaseDiagnosis]) -> str:
+    """'11 stayed at chance loss (baseline, ...); 2 barely learned (depth3, skip)', by first reason."""
+    groups: dict[str, list[str]] = {}
+    for x in failing:
+        first = next(k for k in FAILED if k in diag[x.case].held)
+        groups.setdefault(first, []).append(x.case)
+    return "; ".join(
+        f"{len(cases)} {FAILED[k]} ({', '.join(cases)})" for k, cases in groups.items()
+    )
 
 
 def setup(info: dict) -> list[tuple[str, str]]:
@@ -141,7 +116,7 @@ def setup(info: dict) -> list[tuple[str, str]]:
         ("Profile", f"{info['profile']}: {info['epochs']} epochs, {info['seeds_text']}"),
         (
             "Data",
-            f"Fashion-MNIST, {info['n_train']:,} train / {info['n_val']:,} validation (fixed-seed "
+            f"Fashion-MNIST {cite('xiao')}, {info['n_train']:,} train / {info['n_val']:,} validation (fixed-seed "
             f"90/10 split of the 60,000) / {info['n_test']:,} test; pixels scaled to [0, 1]",
         ),  # fmt: skip
         (
@@ -161,7 +136,7 @@ def setup(info: dict) -> list[tuple[str, str]]:
             "Seeds at once",
             f"the seeds of each case trained {info['concurrent_runs']} at once, one process of "
             f"{threads} thread{'' if threads == '1' else 's'} each; their seconds (Table 1, the "
-            "wall-time figure) are those of runs sharing the CPU, while Table 2 times each case "
+            "wall-time figure) are those of runs sharing the CPU, while the speed table times each case "
             "alone; each record equals a separate run on that many threads",
         ))  # fmt: skip
     optimizers = "fused Adam/AdamW, multi-tensor SGD and RMSprop"
@@ -215,12 +190,21 @@ def _flush_effect(sp: dict) -> str:
     )
 
 
-def reproduce(info: dict) -> list[str]:
-    """Commands that regenerate these results and this report."""
-    seeds = f" --vg-seeds {info['n_seeds']}" if info["n_seeds"] > 1 else ""
+def reproduce(
+    info: dict, cases: list[str], profile_seeds: int | None = None
+) -> list[tuple[str, str]]:
+    """(command, what it does): the commands that rebuild this site from scratch and from its file."""
+    bench = f"pytest bench/ -p no:cacheprovider --vg-profile {info['profile']}"
+    if profile_seeds and info["n_seeds"] != profile_seeds:
+        bench += f" --vg-seeds {info['n_seeds']}"
+    if cases:
+        bench += f" --vg-cases {','.join(cases)}"
+    results = f"results/bench-{info['profile']}.json"
     return [
-        "make report",
-        f"pytest bench/ --vg-profile {info['profile']}{seeds} --benchmark-json results.json",
-        "python -m vgmodels.report --results results.json --out site",
-        "python -m vgmodels run baseline --profile quick --seed 0 --out baseline.json",
-    ]
+        (f"{bench} --benchmark-json {results}", "train the cases and time the speed table's runs"),
+        (f"python -m vgmodels.report --results {results} --out site", "render this site"),
+        ("python -m vgmodels.report --results site/results.json --out site-copy",
+         "render the same text, tables and figures again from the published results file"),
+        ("python -m vgmodels run baseline --profile quick --seed 0 --out baseline.json",
+         "one case, one seed, 20 epochs"),
+    ]  # fmt: skip
