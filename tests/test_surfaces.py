@@ -96,3 +96,24 @@ def test_compare_covers_every_optimizer_on_every_surface_given():
     assert set(OPTIMIZERS) == {"GD", "momentum", "AdaGrad", "AdaDelta", "Adam", "SDAGD"}
     for step_size, path in result["bowl"].values():
         assert step_size == 0.3 and path.points.shape == (6, 2)
+
+
+def test_report_table_and_figure_lay_out_the_result():
+    import matplotlib
+
+    matplotlib.use("agg")
+    import matplotlib.pyplot as plt
+
+    from vgmodels.report.surface_figs import draw_surface_paths, step_size_table, steps_table
+
+    result = compare(surfaces=[BOWL], optimizers=["GD", "SDAGD"], grid=(0.01, 0.5), steps=6)
+    table = steps_table(result)
+    assert list(table.index) == ["GD", "SDAGD"] and list(table.columns) == ["bowl"]
+    assert table.loc["GD", "bowl"] == 5  # lr 0.5: 0.5**5 is the first point within TOL = 0.05
+    assert step_size_table(result).loc["GD", "bowl"] == 0.5
+    slow = {"bowl": {"GD": (0.01, descend(BOWL, lambda ps: torch.optim.SGD(ps, lr=0.01), 6))}}
+    assert steps_table(slow)["bowl"].isna().all()  # not reached
+    fig, ax = plt.subplots()
+    draw_surface_paths(ax, BOWL, surface_grid(BOWL, n=20), result["bowl"])
+    assert len(ax.lines) == 2 + 2  # two paths, the global minimum, the start
+    plt.close(fig)

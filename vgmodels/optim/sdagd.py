@@ -97,37 +97,43 @@ class SDAGD(torch.optim.Optimizer):
         with torch.enable_grad():
             out = closure()
             grads, curv = _grads_and_curvature(out, params, hessian)
-        start = 0
-        for group, ps in zip(self.param_groups, groups, strict=True):
-            end = start + len(ps)
-            self._update(group, ps, grads[start:end], curv[start:end])
-            start = end
+        self._update(groups, params, grads, curv)
         return out[0] if hessian == "gnb" else out
 
     @torch.no_grad()
-    def _update(self, group, params, grads, curv):
-        live = [i for i, g in enumerate(grads) if g is not None]
+    def _update(self, groups, params, grads, curv):
+        """Store the curvature, then step every parameter the loss reaches (mu per param group)."""
+        live = [k for k, g in enumerate(grads) if g is not None]
         if not live:
             return
-        ps = [params[i] for i in live]
-        gs = [grads[i].detach() for i in live]
-        est = [
-            curv[i] if curv[i] is not None else torch.zeros_like(gs[k]) for k, i in enumerate(live)
-        ]
-        for p, g in zip(ps, gs, strict=True):
-            p.grad = g
+        gs = [grads[k].detach() for k in live]
+        norms = dict(zip(live, torch._foreach_norm(gs), strict=True))  # 0-d device tensors
+        group_norms, radii, owner, start = [], [], [], 0
+        for group, members in zip(self.param_groups, groups, strict=True):
+            inside = [k for k in range(start, start + len(members)) if k in norms]
+            start += len(members)
+            if inside:
+                n = [norms[k] for k in inside]
+                group_norms.append(
+                    n[0] if len(n) == 1 else torch.linalg.vector_norm(torch.stack(n))
+                )
+                radii.append(group["radius"])
+                owner += [(len(radii) - 1, group["beta"])] * len(inside)
+        # mu = ||g|| / R, the whole group's gradient norm: device tensors, no host sync
+        mus = torch._foreach_div(group_norms, radii)
+        ps = [params[k] for k in live]
         hs = []
-        for p, e in zip(ps, est, strict=True):
+        for k, p, g, (_, beta) in zip(live, ps, gs, owner, strict=True):
+            p.grad = g
+            est = curv[k] if curv[k] is not None else torch.zeros_like(g)
             state = self.state[p]
-            if "hessian" not in state:
-                state["hessian"] = e.clone(memory_format=torch.preserve_format)
+            if beta == 0.0 or "hessian" not in state:
+                state["hessian"] = est  # a fresh tensor of this step, shared with nothing
             else:
-                state["hessian"].lerp_(e, 1.0 - group["beta"])
+                state["hessian"].lerp_(est, 1.0 - beta)
             hs.append(state["hessian"])
-        # mu = ||g|| / R over the whole group: a device tensor, no host sync
-        mu = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(gs))) / group["radius"]
         denom = torch._foreach_abs(hs)
-        torch._foreach_add_(denom, mu)
+        torch._foreach_add_(denom, [mus[gi] for gi, _ in owner])
         # only a zero gradient (mu = 0) with zero curvature gives 0 here; its step is 0, not 0/0
         torch._foreach_clamp_min_(denom, torch.finfo(gs[0].dtype).tiny)
         torch._foreach_sub_(ps, torch._foreach_div(gs, denom))
