@@ -53,9 +53,15 @@ def parser() -> OneLineParser:
     p.add_argument("--depths", type=_list(int), help="depth: 2,3,5,...,50; phase: 3,6,12,24,48")
     p.add_argument("--lrs", type=_list(float), help="lr: one grid for every case")
     p.add_argument("--sigma-ws", type=_list(float), help="phase: init_std * sqrt(width) values")
-    p.add_argument("--seeds", type=_positive, help="seeds per grid point (0 .. N-1)")
-    p.add_argument("--epochs", type=_positive, help="epochs per run")
-    p.add_argument("--n-train", type=_positive, help="training samples per run")
+    p.add_argument(
+        "--seeds", type=_positive, help="seeds 0 .. N-1 per point (default 1, or the profile's)"
+    )
+    p.add_argument("--epochs", type=_positive, help="epochs per run (default 10, or the profile's)")
+    p.add_argument(
+        "--n-train",
+        type=_positive,
+        help="training samples per run (default 20000, or the profile's)",
+    )
     p.add_argument("--address", help="an existing Ray cluster (default: a local one)")
     p.add_argument("--cpus", type=_positive, help="CPUs of the local cluster (default: all)")
     p.add_argument("--gpus-per-run", type=float, default=0.0, help="GPUs a run asks Ray for")
