@@ -13,6 +13,7 @@ from .diagnoses import CaseDiagnosis, diagnose_case, evidence
 from .figset import make_figures
 from .findings import findings, significance_note
 from .references import REFERENCES, cite
+from .sections import build as build_sections
 from .summary import CaseSummary, summarize
 from .suspects import suspicion
 
@@ -90,4 +91,5 @@ def report_context(records: list[dict], speed: list[dict], info: dict, out: Path
             "speed": tables.speed_table(s, speed),
         },
         "missing": [x.case for x in s.values() if x.missing],
+        "sections": build_sections(records, out / "figures"),
     }
