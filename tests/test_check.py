@@ -1,109 +1,247 @@
-"""`python -m vgmodels.check`: regressions exit 1 naming the case, bad input exits 2."""
+"""`vgmodels.check`: tolerances, verdicts and the table, on records whose numbers are set by hand."""
 
 import copy
 import json
+import math
 import subprocess
 import sys
 
 import pytest
 
-from vgmodels.check import compare, make_baseline
+from vgmodels.check import compare, format_rows, make_baseline
+from vgmodels.fingerprint import FLOORS, LOSS_RELATIVE, K
 from vgmodels.profiles import Profile
 from vgmodels.remedies import REMEDIES
 from vgmodels.train import train_case
 
+# three seeds of one case, every fingerprint number chosen so the statistics are easy by hand
+ACCS = (0.50, 0.51, 0.52)  # mean 0.51, std 0.01 -> tolerance max(0.05, 6 x 0.01) = 0.06
+LOSSES = (1.0, 1.1, 1.2)  # mean 1.1, std 0.1 -> tolerance max(0.05, 0.1 x 1.1, 6 x 0.1) = 0.6
+# log10 grad norms: h1 -3 on every seed, out -2.1 / -2.0 / -1.9 (std 0.1): the largest layer
+# std, 0.1, sets the whole profile's tolerance, max(0.25, 6 x 0.1) = 0.6
+GRADS = ([1e-3, 10**-2.1], [1e-3, 1e-2], [1e-3, 10**-1.9])
+# epoch stds 0 and 0.05: their mean 0.025 -> tolerance on the mean |difference| max(0.03, 0.15)
+CURVES = ([0.2, 0.45], [0.2, 0.5], [0.2, 0.55])
+
 
 @pytest.fixture(scope="module")
-def bench_json(tmp_path_factory):
+def template():
     from tests.conftest import synthetic_dataset
 
-    data = synthetic_dataset(256, 64, 64)
-    rec = train_case(REMEDIES["baseline"], Profile("smoke", 1, 1, probe_size=16), 0, "cpu", data)
-    # the checker only reads test_acc: give each case three seeds with a known spread
-    accs = {"baseline": (0.10, 0.11, 0.12), "adam": (0.80, 0.81, 0.82)}
-    benches = []
-    for cid, values in accs.items():
-        recs = [
-            dict(copy.deepcopy(rec), case=cid, seed=s, test_acc=a) for s, a in enumerate(values)
-        ]
-        benches.append({"name": f"test_case[{cid}]", "extra_info": {"records": recs}})
-    path = tmp_path_factory.mktemp("r") / "bench.json"
-    path.write_text(json.dumps({"benchmarks": benches}))
-    return path
+    data = synthetic_dataset(128, 32, 32)
+    return train_case(REMEDIES["baseline"], Profile("smoke", 2, 1, probe_size=8), 0, "cpu", data)
 
 
-def _check(*args):
+def record(template, case="adam", seed=0, acc=0.51, loss=1.1, grads=(1e-3, 1e-2), curve=(0.2, 0.5)):
+    """A real record with its fingerprint numbers replaced (two layers, two epochs)."""
+    r = copy.deepcopy(template)
+    r.update(case=case, seed=seed, test_acc=acc, layers=["h1", "out"], diverged=False)
+    r["history"] = r["history"][: len(curve)]
+    r["epochs_run"] = len(curve)
+    for row, val in zip(r["history"], curve, strict=True):
+        row.update(val_acc=val, train_loss=loss, grad_norm=list(grads))
+    return r
+
+
+@pytest.fixture(scope="module")
+def seeds(template):
+    return [
+        record(template, seed=s, acc=a, loss=lo, grads=g, curve=c)
+        for s, (a, lo, g, c) in enumerate(zip(ACCS, LOSSES, GRADS, CURVES, strict=True))
+    ]
+
+
+@pytest.fixture(scope="module")
+def base(seeds):
+    return make_baseline(seeds)
+
+
+def test_baseline_tolerances_are_floor_or_k_times_the_pooled_seed_spread(base):
+    assert (K, FLOORS["test_acc"], FLOORS["grad_log10"], FLOORS["val_acc"]) == (6, 0.05, 0.25, 0.03)
+    e = base["cases"]["adam"]
+    assert (e["mean"], e["std"], e["tolerance"]) == pytest.approx((0.51, 0.01, 0.06))
+    assert e["seeds"] == [0, 1, 2]
+    fp = e["fingerprint"]
+    assert fp["train_loss"]["mean"] == pytest.approx(1.1)
+    assert fp["train_loss"]["tolerance"] == pytest.approx(0.6)
+    assert fp["grad_log10"]["mean"] == pytest.approx([-3.0, -2.0])
+    assert fp["grad_log10"]["std"] == pytest.approx(0.1)  # the larger of 0 and 0.1
+    assert fp["grad_log10"]["tolerance"] == pytest.approx(0.6)
+    assert fp["val_acc"]["mean"] == pytest.approx([0.2, 0.5])
+    assert fp["val_acc"]["std"] == pytest.approx(0.025)
+    assert fp["val_acc"]["tolerance"] == pytest.approx(0.15)
+    assert fp["diverged"] == 0
+
+
+def test_floors_apply_when_the_seeds_agree(template):
+    same = [record(template, seed=s) for s in range(3)]
+    fp = make_baseline(same)["cases"]["adam"]
+    assert fp["tolerance"] == FLOORS["test_acc"]
+    assert fp["fingerprint"]["grad_log10"]["tolerance"] == FLOORS["grad_log10"]
+    assert fp["fingerprint"]["val_acc"]["tolerance"] == FLOORS["val_acc"]
+    assert LOSS_RELATIVE == 0.1
+    assert fp["fingerprint"]["train_loss"]["tolerance"] == pytest.approx(0.11)  # 10% of 1.1
+
+
+def _row(records, base, **kw):
+    (row,) = [r for r in compare(records, base, **kw) if r.case == "adam"]
+    return row
+
+
+def _moved(row):
+    return {(m.quantity, m.where) for m in row.moved}
+
+
+@pytest.mark.parametrize(
+    ("change", "verdict", "moved"),
+    [
+        ({}, "ok", set()),
+        ({"acc": 0.455}, "ok", set()),  # 0.055 below: inside the 0.06 tolerance
+        ({"acc": 0.44}, "REGRESSION", {("test_acc", "")}),  # 0.07 below
+        ({"loss": 1.75}, "MOVED", {("train_loss", "")}),  # +0.65 > 0.6
+        ({"loss": 0.45}, "MOVED", {("train_loss", "")}),  # two-sided: -0.65
+        ({"grads": (1e-3, 10**-2.7)}, "MOVED", {("grad_log10", "out")}),  # -0.7 decades
+        ({"grads": (10**-2.3, 1e-2)}, "MOVED", {("grad_log10", "h1")}),  # +0.7 decades
+        ({"grads": (10**-2.5, 1e-2)}, "ok", set()),  # +0.5: inside 0.6
+        ({"curve": (0.45, 0.65)}, "MOVED", {("val_acc", "mean |diff|; epoch 1 +0.25")}),  # 0.2
+        ({"curve": (0.35, 0.5)}, "ok", set()),  # one epoch off by 0.15: mean |diff| 0.075
+        ({"curve": (0.2,)}, "MOVED", {("epochs", "")}),  # one epoch where the baseline had two
+        ({"loss": None}, "MOVED", {("train_loss", "")}),  # diverged loss where there was one
+        ({"grads": (None, 1e-2)}, "MOVED", {("grad_log10", "h1")}),  # a layer gone
+        ({"grads": (0.0, 1e-2)}, "MOVED", {("grad_log10", "h1")}),  # zero: log10 -10, not -inf
+        ({"acc": 0.60, "loss": 0.3}, "improved", {("train_loss", "")}),  # higher acc never fails
+    ],
+)
+def test_verdict_names_the_quantity_that_moved(template, base, change, verdict, moved):
+    kw = dict(acc=0.51, loss=1.1, grads=(1e-3, 1e-2), curve=(0.2, 0.5)) | change
+    row = _row([record(template, **kw)], base)
+    assert row.verdict == verdict
+    assert _moved(row) == moved
+    assert row.regressed is (verdict in ("REGRESSION", "MOVED"))
+
+
+def test_moved_amounts_are_current_minus_baseline(template, base):
+    row = _row([record(template, acc=0.43, grads=(1e-3, 10**-2.7))], base)
+    by = {m.quantity: m for m in row.moved}
+    assert by["test_acc"].amount == pytest.approx(-0.08)
+    assert by["grad_log10"].amount == pytest.approx(-0.7)
+    assert by["grad_log10"].tolerance == pytest.approx(0.6)
+    assert (  # worst first: 0.08 / 0.06 = 1.33 tolerances, then 0.7 / 0.6 = 1.17
+        row.reason == "adam: REGRESSION: test_acc -0.08 (tol 0.06); grad_log10[out] -0.7 (tol 0.6)"
+    )
+
+
+def test_null_layers_match_null_layers(template):
+    """Layers not yet grown (or a recurrent model's) are null in the baseline and the run alike."""
+    recs = [record(template, seed=s, grads=(None, 1e-2)) for s in range(3)]
+    base = make_baseline(recs)
+    assert base["cases"]["adam"]["fingerprint"]["grad_log10"]["mean"] == [None, -2.0]
+    assert _row([record(template, grads=(None, 1e-2))], base).verdict == "ok"
+    assert _moved(_row([record(template, grads=(1e-5, 1e-2))], base)) == {("grad_log10", "h1")}
+
+
+def test_divergence_must_match(template):
+    calm = make_baseline([record(template, seed=s) for s in range(3)])
+    boom = record(template)
+    boom["diverged"] = True
+    assert _moved(_row([boom], calm)) == {("diverged", "")}
+    wild = [dict(record(template, seed=s), diverged=True) for s in range(3)]
+    assert _moved(_row([record(template)], make_baseline(wild))) == {("diverged", "")}
+
+
+def test_missing_case_fails_unless_allowed(template, base):
+    other = record(template, case="rmsprop")
+    assert _row([other], base).verdict == "MISSING"
+    assert _row([other], base).regressed
+    assert _row([other], base, allow_missing=True).verdict == "not run"
+    assert not _row([other], base, allow_missing=True).regressed
+    extra = {r.case: r.verdict for r in compare([other], base, allow_missing=True)}
+    assert extra["rmsprop"] == "no baseline"
+
+
+def test_accuracy_only_baseline_judges_accuracy_alone(template, base):
+    old = copy.deepcopy(base)
+    del old["cases"]["adam"]["fingerprint"]
+    assert _row([record(template, loss=9.0, grads=(1.0, 1.0))], old).verdict == "ok"
+    assert _row([record(template, acc=0.40)], old).verdict == "REGRESSION"
+
+
+def test_table_lists_the_worst_moves_first(template, base):
+    rec = record(template, acc=0.44, loss=1.75, grads=(1e-3, 1e-4), curve=(0.9, 0.9))
+    line = format_rows(compare([rec], base)).splitlines()[1]
+    assert line.split()[:5] == ["adam", "0.4400", "0.5100", "0.0600", "REGRESSION"]
+    # excess over tolerance: val mean |diff| (0.7 + 0.4) / 2 = 0.55 -> 3.67; grad out 2.0 / 0.6
+    # -> 3.33; test_acc 0.07 / 0.06 -> 1.17; train_loss 0.65 / 0.6 -> 1.08 (left off)
+    assert line.endswith(
+        "val_acc[mean |diff|; epoch 1 +0.70] +0.55 (tol 0.15); grad_log10[out] -2 (tol 0.6); "
+        "test_acc -0.07 (tol 0.06); +1 more"
+    )
+
+
+def _cli(*args):
     return subprocess.run(
         [sys.executable, "-m", "vgmodels.check", *map(str, args)], capture_output=True, text=True
     )
 
 
-def test_baseline_tolerance_follows_seed_noise(bench_json):
-    recs = [
-        r
-        for b in json.loads(bench_json.read_text())["benchmarks"]
-        for r in b["extra_info"]["records"]
-    ]
-    base = make_baseline(recs)
-    for entry in base["cases"].values():
-        assert entry["std"] == pytest.approx(0.01, abs=1e-6)
-        assert entry["tolerance"] == pytest.approx(0.03, abs=1e-6)  # 3 std, above the 0.01 floor
-        assert entry["seeds"] == [0, 1, 2]
-    assert base["cases"]["adam"]["mean"] == pytest.approx(0.81)
+def _bench(records, path):
+    benches = [{"name": f"test_case[{r['case']}]", "extra_info": {"records": [r]}} for r in records]
+    path.write_text(json.dumps({"benchmarks": benches}))
+    return path
 
 
-def test_fresh_passes_doctored_fails_truncated_is_bad_input(bench_json, tmp_path):
+def test_cli_fresh_passes_relabelled_fails_missing_fails(template, seeds, tmp_path):
+    rms = [dict(copy.deepcopy(r), case="rmsprop", test_acc=0.2) for r in seeds]
+    for r in rms:
+        for row in r["history"]:
+            row["grad_norm"] = [1e-6, 1e-4]
+    results = _bench(seeds + rms, tmp_path / "bench.json")
     base = tmp_path / "base.json"
-    assert _check(bench_json, "--write-baseline", base).returncode == 0
-    fresh = _check(bench_json, "--baseline", base)
-    assert fresh.returncode == 0 and "baseline" in fresh.stdout and "adam" in fresh.stdout
+    assert _cli(results, "--write-baseline", base).returncode == 0
+    assert set(json.loads(base.read_text())["cases"]) == {"adam", "rmsprop"}
+    out = _cli(results, "--baseline", base)
+    assert out.returncode == 0, out.stdout + out.stderr
+    # rmsprop's record named adam: accuracy and gradients both off adam's baseline
+    relabelled = _bench([dict(rms[0], case="adam")], tmp_path / "relabelled.json")
+    out = _cli(relabelled, "--baseline", base, "--allow-missing")
+    assert out.returncode == 1 and "regression: adam" in out.stderr
+    assert "REGRESSION" in out.stdout and "grad_log10[h1]" in out.stdout
+    # adam alone: rmsprop is missing
+    alone = _bench(seeds[:1], tmp_path / "alone.json")
+    out = _cli(alone, "--baseline", base)
+    assert out.returncode == 1 and "regression: rmsprop" in out.stderr and "MISSING" in out.stdout
+    assert _cli(alone, "--baseline", base, "--allow-missing").returncode == 0
 
-    doctored = json.loads(bench_json.read_text())
-    for r in doctored["benchmarks"][1]["extra_info"]["records"]:
-        r["test_acc"] -= 0.05
-    bad = tmp_path / "doctored.json"
-    bad.write_text(json.dumps(doctored))
-    out = _check(bad, "--baseline", base)
-    assert out.returncode == 1
-    assert "regression: adam" in out.stderr and "REGRESSION" in out.stdout
 
-    better = copy.deepcopy(doctored)
-    for r in better["benchmarks"][1]["extra_info"]["records"]:
-        r["test_acc"] += 0.10
-    good = tmp_path / "better.json"
-    good.write_text(json.dumps(better))
-    assert _check(good, "--baseline", base).returncode == 0  # higher accuracy never fails
+def _one_line_exit_2(out):
+    return out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1
 
+
+def test_cli_bad_input_is_one_line_exit_2_nothing_written(seeds, tmp_path):
+    results = _bench(seeds, tmp_path / "bench.json")
+    base = tmp_path / "base.json"
+    _cli(results, "--write-baseline", base)
     trunc = tmp_path / "trunc.json"
-    trunc.write_text(bench_json.read_text()[:200])
-    out = _check(trunc, "--baseline", base)
-    assert (
-        out.returncode == 2
-        and len(out.stderr.strip().splitlines()) == 1
-        and "not valid JSON" in out.stderr
-    )
-
-
-def test_wrong_shape_and_unknown_case_exit_2(bench_json, tmp_path):
-    base = tmp_path / "base.json"
-    _check(bench_json, "--write-baseline", base)
-    shape = tmp_path / "shape.json"
-    shape.write_text(json.dumps({"benchmarks": [{"name": "x", "extra_info": {}}]}))
-    assert _check(shape, "--baseline", base).returncode == 2
-    unknown = json.loads(bench_json.read_text())
+    trunc.write_text(results.read_text()[:200])
+    out = _cli(trunc, "--baseline", base)
+    assert _one_line_exit_2(out) and "not valid JSON" in out.stderr
+    target = tmp_path / "never.json"
+    out = _cli(trunc, "--write-baseline", target)
+    assert _one_line_exit_2(out) and not target.exists()
+    broken = json.loads(base.read_text())
+    broken["cases"]["adam"]["fingerprint"]["val_acc"]["tolerance"] = "wide"
+    bad_base = tmp_path / "bad_base.json"
+    bad_base.write_text(json.dumps(broken))
+    out = _cli(results, "--baseline", bad_base)
+    assert _one_line_exit_2(out) and "case adam: fingerprint needs" in out.stderr
+    other = json.loads(base.read_text()) | {"epochs": 7}
+    (tmp_path / "other.json").write_text(json.dumps(other))
+    out = _cli(results, "--baseline", tmp_path / "other.json")
+    assert _one_line_exit_2(out) and "results ran 2 epochs" in out.stderr
+    unknown = json.loads(results.read_text())
     unknown["benchmarks"][0]["extra_info"]["records"][0]["case"] = "magic"
-    path = tmp_path / "unknown.json"
-    path.write_text(json.dumps(unknown))
-    out = _check(path, "--baseline", base)
-    assert out.returncode == 2 and "unknown case 'magic'" in out.stderr
-    assert _check(tmp_path / "missing.json", "--baseline", base).returncode == 2
-
-
-def test_compare_accepts_run_out_records(bench_json):
-    recs = [
-        r
-        for b in json.loads(bench_json.read_text())["benchmarks"]
-        for r in b["extra_info"]["records"]
-    ]
-    rows = compare(recs[:1], make_baseline(recs))
-    assert {r.case: r.verdict for r in rows}["adam"] == "not run"
+    (tmp_path / "unknown.json").write_text(json.dumps(unknown))
+    out = _cli(tmp_path / "unknown.json", "--baseline", base)
+    assert _one_line_exit_2(out) and "unknown case 'magic'" in out.stderr
+    assert _one_line_exit_2(_cli(tmp_path / "missing.json", "--baseline", base))
+    assert math.isclose(json.loads(base.read_text())["cases"]["adam"]["mean"], 0.51)

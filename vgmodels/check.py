@@ -1,4 +1,10 @@
-"""`python -m vgmodels.check RESULTS --baseline FILE`: accuracy regression check against a baseline."""
+"""`python -m vgmodels.check RESULTS --baseline FILE`: a regression gate on accuracy and fingerprint.
+
+Each baseline case holds, over its seeds, its mean test accuracy and its fingerprint (see
+fingerprint.py). Lower test accuracy fails; higher test accuracy never does (whatever else moved is
+listed for information); any other quantity that moved fails the case, and so does a case of the
+baseline that is missing from the results, unless --allow-missing.
+"""
 
 from __future__ import annotations
 
@@ -7,123 +13,165 @@ import sys
 from dataclasses import dataclass
 
 from .cli import OneLineParser, fail
+from .fingerprint import FLOORS, LOSS_RELATIVE, K, Moved, moved, summarize, valid
 from .remedies import REMEDIES
 from .results import ResultsError, by_case, load_records, read_json, write_json_atomic
 
 PROG = "vgmodels.check"
-MIN_TOLERANCE = 0.01
-NOISE_MULTIPLE = 3.0  # a case fails only below mean - 3 std of its seeds (never less than 0.01)
+FAILING = ("REGRESSION", "MOVED", "MISSING")
 
 
 @dataclass(frozen=True)
 class Row:
-    """One case's verdict: current mean test accuracy against its baseline."""
+    """One case's verdict: mean test accuracy against its baseline, and what else moved."""
 
     case: str
     current: float | None
     baseline: float | None
     tolerance: float | None
-    verdict: str  # ok | improved | REGRESSION | no baseline | not run
+    verdict: str  # ok | improved | REGRESSION | MOVED | MISSING | not run | no baseline
+    moved: tuple[Moved, ...] = ()
 
     @property
     def regressed(self) -> bool:
-        return self.verdict == "REGRESSION"
+        return self.verdict in FAILING
 
-
-def mean_acc(records: list[dict]) -> float:
-    return statistics.fmean(r["test_acc"] for r in records)
+    @property
+    def reason(self) -> str:
+        """One line: the verdict and the quantities that moved, worst first."""
+        if self.verdict == "MISSING":
+            return f"{self.case}: in the baseline, missing from the results"
+        worst = sorted(self.moved, key=lambda m: m.excess, reverse=True)
+        return f"{self.case}: {self.verdict}: " + ("; ".join(map(str, worst)) or "-")
 
 
 def make_baseline(records: list[dict]) -> dict:
-    """Per case: mean, std over seeds and a tolerance that follows the seed noise."""
-    groups = by_case(records)
-    cases = {}
-    for cid, rs in groups.items():
-        accs = [r["test_acc"] for r in rs]
-        std = statistics.stdev(accs) if len(accs) > 1 else 0.0
-        cases[cid] = {
-            "mean": round(statistics.fmean(accs), 6),
-            "std": round(std, 6),
-            "tolerance": round(max(MIN_TOLERANCE, NOISE_MULTIPLE * std), 6),
-            "seeds": [r["seed"] for r in rs],
-        }
+    """Per case: accuracy and fingerprint over its seeds, with the rule that judges them."""
     first = records[0]
+    floors = ", ".join(f"{k} {v:g}" for k, v in FLOORS.items())
     return {
         "profile": first["profile"],
         "epochs": first["profile_config"]["epochs"],
+        "n_train": first.get("n_train"),
         "device": first["device"],
-        "device_name": first["device_name"],
-        "torch": first["torch"],
-        "rule": f"fail when mean test_acc < mean - max({MIN_TOLERANCE}, {NOISE_MULTIPLE:g} * std)",
-        "cases": cases,
+        "device_name": first.get("device_name"),
+        "torch": first.get("torch"),
+        "rule": (
+            f"tolerance = max(floor, {K:g} x seed std; the gradient profile takes its largest layer "
+            f"std, the validation curve its mean epoch std); floors {floors}, train_loss also "
+            f"{LOSS_RELATIVE:g} x its mean; fails: lower test_acc, any other quantity moved "
+            "unless test_acc rose, a baseline case missing from the results"
+        ),
+        "k": K,
+        "floors": FLOORS,
+        "cases": {cid: summarize(rs) for cid, rs in by_case(records).items()},
     }
 
 
+def compare(records: list[dict], baseline: dict, allow_missing: bool = False) -> list[Row]:
+    """One row per case in the results or the baseline, in REMEDIES order."""
+    groups = by_case(records)
+    table = baseline["cases"]
+    rows = []
+    for cid in REMEDIES:
+        ref = table.get(cid)
+        if cid not in groups:
+            if ref is not None:
+                verdict = "not run" if allow_missing else "MISSING"
+                rows.append(Row(cid, None, ref["mean"], ref["tolerance"], verdict))
+            continue
+        cur = statistics.fmean(r["test_acc"] for r in groups[cid])
+        if ref is None:
+            rows.append(Row(cid, cur, None, None, "no baseline"))
+            continue
+        off = tuple(moved(groups[cid], ref))
+        if cur > ref["mean"] + ref["tolerance"]:
+            verdict = "improved"  # higher accuracy never fails: what moved is shown, not judged
+        elif any(m.quantity == "test_acc" for m in off):
+            verdict = "REGRESSION"
+        else:
+            verdict = "MOVED" if off else "ok"
+        rows.append(Row(cid, cur, ref["mean"], ref["tolerance"], verdict, off))
+    return rows
+
+
+def format_rows(rows: list[Row], most: int = 3) -> str:
+    """The table: accuracy columns, the verdict and the quantities that moved (worst first)."""
+
+    def f(x):
+        return "-" if x is None else f"{x:.4f}"
+
+    lines = [f"{'case':<22} {'test_acc':>8} {'baseline':>8} {'tol':>7}  {'verdict':<11} moved"]
+    for r in rows:
+        worst = sorted(r.moved, key=lambda m: m.excess, reverse=True)
+        moved = "; ".join(map(str, worst[:most]))
+        if len(worst) > most:
+            moved += f"; +{len(worst) - most} more"
+        lines.append(
+            f"{r.case:<22} {f(r.current):>8} {f(r.baseline):>8} {f(r.tolerance):>7}  "
+            f"{r.verdict:<11} {moved}".rstrip()
+        )
+    return "\n".join(lines)
+
+
+def _is_num(x) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
 def validate_baseline(obj, where: str) -> dict:
-    """The baseline's case table, or ResultsError naming what is wrong."""
+    """The baseline, or ResultsError naming what is wrong with it."""
     if not isinstance(obj, dict) or not isinstance(obj.get("cases"), dict):
         raise ResultsError(f"{where}: not a baseline (expected an object with a 'cases' table)")
     for cid, entry in obj["cases"].items():
         if cid not in REMEDIES:
             raise ResultsError(f"{where}: unknown case {cid!r}; accepted: {', '.join(REMEDIES)}")
         if not isinstance(entry, dict) or not all(
-            isinstance(entry.get(k), (int, float)) for k in ("mean", "tolerance")
+            _is_num(entry.get(k)) for k in ("mean", "tolerance")
         ):
             raise ResultsError(f"{where}: case {cid} needs numeric 'mean' and 'tolerance'")
+        if "fingerprint" in entry and not valid(entry["fingerprint"]):
+            raise ResultsError(
+                f"{where}: case {cid}: fingerprint needs train_loss, grad_log10 and val_acc "
+                "(each a mean and a numeric tolerance) and a diverged count"
+            )
     return obj
 
 
-def compare(records: list[dict], baseline: dict) -> list[Row]:
-    """One row per case in the results or the baseline; higher accuracy is never a failure."""
-    groups = by_case(records)
-    table = baseline["cases"]
-    rows = []
-    for cid in REMEDIES:
-        if cid not in groups and cid not in table:
-            continue
-        cur = mean_acc(groups[cid]) if cid in groups else None
-        ref = table.get(cid)
-        if cur is None:
-            rows.append(Row(cid, None, ref["mean"], ref["tolerance"], "not run"))
-        elif ref is None:
-            rows.append(Row(cid, cur, None, None, "no baseline"))
-        else:
-            delta = cur - ref["mean"]
-            verdict = (
-                "REGRESSION"
-                if delta < -ref["tolerance"]
-                else "improved"
-                if delta > ref["tolerance"]
-                else "ok"
-            )
-            rows.append(Row(cid, cur, ref["mean"], ref["tolerance"], verdict))
-    return rows
-
-
-def format_rows(rows: list[Row]) -> str:
-    def f(x):
-        return "-" if x is None else f"{x:.4f}"
-
-    lines = [f"{'case':<18} {'current':>8} {'baseline':>8} {'tol':>7}  verdict"]
-    lines += [
-        f"{r.case:<18} {f(r.current):>8} {f(r.baseline):>8} {f(r.tolerance):>7}  {r.verdict}"
-        for r in rows
-    ]
-    return "\n".join(lines)
+def _same_profile(records: list[dict], baseline: dict) -> str | None:
+    """Why these records cannot be judged against this baseline, or None."""
+    profiles = {r["profile"] for r in records}
+    if baseline.get("profile") and profiles != {baseline["profile"]}:
+        return (
+            f"results are profile {', '.join(sorted(profiles))}, baseline is {baseline['profile']}"
+        )
+    ran = {(r["profile_config"]["epochs"], r.get("n_train")) for r in records}
+    want = (baseline.get("epochs"), baseline.get("n_train"))
+    if want[0] is not None and any(e != want[0] or (want[1] and n != want[1]) for e, n in ran):
+        e, n = sorted(ran, key=str)[0]
+        return (
+            f"results ran {e} epochs on {n} training images, the baseline {want[0]} on "
+            f"{want[1]}: check against a baseline of the same profile"
+        )
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = OneLineParser(prog=PROG, description=__doc__)
+    p = OneLineParser(prog=PROG, description=__doc__.splitlines()[0])
     p.add_argument(
         "results", nargs="+", help="pytest-benchmark JSON or `vgmodels run --out` records"
     )
     g = p.add_mutually_exclusive_group(required=True)
     g.add_argument("--baseline", help="baseline JSON to check against")
     g.add_argument("--write-baseline", metavar="FILE", help="write a baseline made from RESULTS")
+    p.add_argument(
+        "--allow-missing", action="store_true", help="a baseline case absent from RESULTS passes"
+    )
     args = p.parse_args(argv)
     try:
         records = load_records(args.results)
         if args.write_baseline:
+            if len({r["profile"] for r in records}) > 1:
+                raise ResultsError("results mix profiles; a baseline is made from one profile")
             base = make_baseline(records)
             write_json_atomic(args.write_baseline, base)
             print(f"wrote {args.write_baseline}: {len(base['cases'])} cases")
@@ -131,13 +179,10 @@ def main(argv: list[str] | None = None) -> int:
         baseline = validate_baseline(read_json(args.baseline), args.baseline)
     except ResultsError as e:
         fail(PROG, str(e))
-    profiles = {r["profile"] for r in records}
-    if baseline.get("profile") and profiles != {baseline["profile"]}:
-        fail(
-            PROG,
-            f"results are profile {', '.join(sorted(profiles))}, baseline is {baseline['profile']}",
-        )
-    rows = compare(records, baseline)
+    why = _same_profile(records, baseline)
+    if why:
+        fail(PROG, why)
+    rows = compare(records, baseline, allow_missing=args.allow_missing)
     print(format_rows(rows))
     bad = [r.case for r in rows if r.regressed]
     if bad:
