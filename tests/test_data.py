@@ -59,7 +59,17 @@ def test_wrong_magic_and_missing_file(tmp_path):
         finally:
             data.candidate_dirs = original
     assert "\n" not in str(e.value) and "train-images-idx3-ubyte not found" in str(e.value)
-    assert len(FILES) == 4
+
+
+def test_files_table_is_the_published_dataset():
+    # IDX magic: 0x0803 (unsigned bytes, 3 dims) for images, 0x0801 for labels; 60k + 10k images
+    assert {name: (magic, shape) for name, (magic, shape, _) in FILES.items()} == {
+        "train-images-idx3-ubyte": (0x0803, (60000, 28, 28)),
+        "train-labels-idx1-ubyte": (0x0801, (60000,)),
+        "t10k-images-idx3-ubyte": (0x0803, (10000, 28, 28)),
+        "t10k-labels-idx1-ubyte": (0x0801, (10000,)),
+    }
+    assert all(len(sha) == 64 and int(sha, 16) for _, _, sha in FILES.values())
 
 
 def test_missing_files_try_download_then_name_the_file(tmp_path, monkeypatch):

@@ -1,7 +1,5 @@
 """Speed helpers: device choice, the peak probe's choice of library, MFU arithmetic."""
 
-import math
-
 import pytest
 import torch
 
@@ -43,10 +41,27 @@ def test_peak_without_onednn_is_the_sgemm_rate(monkeypatch):
     assert len(calls) == 1
 
 
-def test_best_gflops_times_a_real_matmul():
-    a = torch.randn(64, 64)
-    rate = perf._best_gflops(lambda: a @ a, 2.0 * 64**3, torch.device("cpu"), 0.01)
-    assert 0 < rate < math.inf
+def test_best_seconds_is_the_fastest_mean_of_four_calls(monkeypatch):
+    from vgmodels import timing
+
+    # a fake clock that only the kernel moves: calls 1-3 warm up, then repeats of four calls
+    costs = iter([9.0, 9.0, 9.0] + [4.0, 2.0, 2.0, 2.0] + [1.0, 1.0, 1.0, 2.0] + [3.0] * 4)
+    now = [0.0]
+    monkeypatch.setattr(timing.time, "perf_counter", lambda: now[0])
+
+    def kernel():
+        now[0] += next(costs)
+
+    # a budget of 12 s: the first repeat (10 s) and the second (5 s, mean 1.25) run, then stop
+    assert timing.best_seconds(kernel, torch.device("cpu"), 12.0) == 1.25
+    assert next(costs) == 3.0  # the third repeat never started
+
+
+def test_best_gflops_is_flops_over_the_best_time(monkeypatch):
+    monkeypatch.setattr(perf, "best_seconds", lambda kernel, device, seconds: 0.004)
+    assert perf._best_gflops(None, 2.0 * 64**3, torch.device("cpu"), 0.01) == pytest.approx(
+        2.0 * 64**3 / 0.004 / 1e9
+    )
 
 
 def test_mfu_is_achieved_over_peak():
@@ -54,17 +69,36 @@ def test_mfu_is_achieved_over_peak():
     assert perf.mfu(54e9, 0.0, 450.0) is None
 
 
-def test_products_floor_scales_with_steps_and_is_below_a_real_step(monkeypatch):
+def test_products_floor_is_the_median_epoch_of_ceil_n_over_b_steps(monkeypatch):
     from vgmodels.models import ModelConfig, linear_shapes
 
-    monkeypatch.setattr(linear, "use_onednn", lambda: False)  # the kernel choice has its own tests
     cfg = ModelConfig(depth=3, width=32, in_features=64)
-    one = perf.products_seconds_per_epoch(linear_shapes(cfg), 64, 64, torch.device("cpu"), epochs=9)
-    many = perf.products_seconds_per_epoch(linear_shapes(cfg), 64, 64 * 200, torch.device("cpu"), epochs=9)
-    assert 0 < one < many
-    # 200 steps of the same products: far more than one step, far less than 5000 (medians; the
-    # clock of a shared machine is noisy, and a lone step runs from warmer caches)
-    assert 50 < many / one < 5000
+    seen, now, cost = [], [0.0], iter([0.0] + [1e-3] * 201 + [3e-3] * 201 + [2e-3] * 201)
+
+    def fake_step(xs, ws, bs, gs):
+        seen.append(
+            [
+                (tuple(x.shape), tuple(w.shape), tuple(g.shape))
+                for x, w, g in zip(xs, ws, gs, strict=True)
+            ]
+        )
+        now[0] += next(cost)
+
+    monkeypatch.setattr(linear, "step_products", fake_step)
+    monkeypatch.setattr(perf.time, "perf_counter", lambda: now[0])
+    # 64 * 200 + 1 samples in batches of 64: 201 steps an epoch (the last one short)
+    sec = perf.products_seconds_per_epoch(
+        linear_shapes(cfg), 64, 64 * 200 + 1, torch.device("cpu"), epochs=3
+    )
+    assert sec == pytest.approx(201 * 2e-3)  # epochs of 0.201, 0.603, 0.402 s: the median
+    assert len(seen) == 1 + 3 * 201  # one warm-up step, untimed
+    # every Linear of the stack at its own shape: x (B, in), W (out, in), dL/dy (B, out)
+    assert seen[0] == [
+        ((64, 64), (32, 64), (64, 32)),
+        ((64, 32), (32, 32), (64, 32)),
+        ((64, 32), (32, 32), (64, 32)),
+        ((64, 32), (10, 32), (64, 10)),
+    ]
 
 
 def test_step_products_compute_what_a_linear_stack_computes(monkeypatch):

@@ -1,5 +1,7 @@
 """Seeds in parallel: the same records as separate runs, one process per seed on the CPU."""
 
+import os
+
 import pytest
 import torch
 
@@ -46,9 +48,18 @@ def test_parallel_seeds_give_the_records_of_separate_runs(tiny_data, tiny_profil
     assert par[0]["history"] != par[1]["history"]
 
 
-def test_one_seed_trains_in_this_process(tiny_data, tiny_profile):
-    (rec,) = train_seeds(REMEDIES["relu"], tiny_profile, [1], CPU, tiny_data)
-    assert rec["concurrent_runs"] == 1 and rec["threads"] == torch.get_num_threads()
-    assert _strip_timing(rec) == _strip_timing(
-        train_case(REMEDIES["relu"], tiny_profile, 1, "cpu", tiny_data)
-    )
+def test_one_seed_trains_in_this_process(monkeypatch, tiny_data, tiny_profile):
+    from vgmodels import seeds
+
+    calls, real = [], seeds.train_case
+
+    def spy(case, profile, seed, device, data, epochs=None):
+        calls.append((os.getpid(), case.id, seed, epochs))
+        return real(case, profile, seed, device, data, epochs=epochs)
+
+    monkeypatch.setattr(seeds, "train_case", spy)
+    (rec,) = train_seeds(REMEDIES["relu"], tiny_profile, [1], CPU, tiny_data, epochs=1)
+    # a call in a forked worker would land in the worker's copy of `calls`, not in this one
+    assert calls == [(os.getpid(), "relu", 1, 1)]
+    assert (rec["seed"], rec["epochs_run"], rec["concurrent_runs"]) == (1, 1, 1)
+    assert rec["threads"] == torch.get_num_threads()
