@@ -1,17 +1,21 @@
-"""Options and fixtures of the benchmark suite: --vg-profile, --vg-cases, --vg-seeds, --vg-device, --vg-baseline."""
+"""Options and fixtures of the benchmark suite: --vg-profile, --vg-cases, --vg-seeds, --vg-runs, ..."""
 
 from __future__ import annotations
 
-import json
 import platform
+from pathlib import Path
 
 import pytest
 import torch
 
+from vgmodels.check import validate_baseline
+from vgmodels.cli import folder_output_problem
 from vgmodels.data import DataError, load_fashion_mnist
 from vgmodels.perf import device_name, matmul_peak_gflops, resolve_device
 from vgmodels.profiles import DEFAULT_PROFILE, PROFILES, get_profile
 from vgmodels.remedies import REMEDIES
+from vgmodels.results import MAX_SEED, ResultsError, read_json
+from vgmodels.runs import default_folder
 
 
 def pytest_addoption(parser):
@@ -22,6 +26,10 @@ def pytest_addoption(parser):
     g.addoption("--vg-epochs", default=None, type=int, help="override the profile's epochs")
     g.addoption("--vg-device", default="auto", help="auto, cpu, cuda or mps")
     g.addoption("--vg-baseline", default=None, help="baseline JSON: fail a case below it")
+    g.addoption("--vg-runs", default=None, help="folder of per-run records (results/runs/PROFILE/)")
+    g.addoption(
+        "--vg-resume", action="store_true", help="reuse the runs folder's records of identical runs"
+    )
 
 
 def _settings(config) -> dict:
@@ -51,20 +59,23 @@ def _settings(config) -> dict:
             seeds = [int(s) for s in seeds_opt.split(",") if s.strip()]
         else:
             seeds = list(range(int(seeds_opt)))
-        if not seeds or min(seeds) < 0:
+        if not seeds or min(seeds) < 0 or max(seeds) >= MAX_SEED:
             raise ValueError
     except ValueError:
         raise pytest.UsageError(
-            f"--vg-seeds {seeds_opt!r}: accepted a positive count N or a list of seeds like 0,1,2"
+            f"--vg-seeds {seeds_opt!r}: accepted a positive count N or a list of seeds like 0,1,2 "
+            "(0 <= seed < 2**32)"
         ) from None
+    runs = config.getoption("--vg-runs") or default_folder(profile)
+    problem = folder_output_problem(runs)
+    if problem:
+        raise pytest.UsageError(f"--vg-runs {runs}: {problem}")
     baseline = None
     path = config.getoption("--vg-baseline")
     if path:
         try:
-            with open(path) as f:
-                baseline = json.load(f)
-            baseline["cases"]  # noqa: B018 - shape check
-        except (OSError, ValueError, KeyError, TypeError) as e:
+            baseline = validate_baseline(read_json(path), path)
+        except ResultsError as e:
             raise pytest.UsageError(f"--vg-baseline {path}: not a baseline JSON ({e})") from None
         if baseline.get("profile") != profile.name:
             raise pytest.UsageError(
@@ -73,6 +84,7 @@ def _settings(config) -> dict:
             )
     config._vg_settings = {
         "profile": profile, "device": device, "cases": ids, "seeds": seeds, "baseline": baseline,
+        "runs": Path(runs), "resume": config.getoption("--vg-resume"),
     }  # fmt: skip
     return config._vg_settings
 

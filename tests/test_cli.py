@@ -56,3 +56,41 @@ def test_run_writes_a_record(tmp_path):
     assert rec["case"] == "relu" and rec["profile"] == "smoke" and rec["epochs_run"] == 1
     assert rec["n_train"] == 4096 and rec["data_source"]
     assert "epoch 1/1" in out.stderr  # one line per epoch off a terminal
+
+
+@pytest.mark.parametrize(
+    "command, needle",
+    [
+        (["vgmodels", "run", "relu", "--out", "/proc/vgmodels/r.json"], "cannot write in /proc"),
+        (["vgmodels", "run", "relu", "--seed", "-1"], "0 <= seed < 2**32"),
+        (["vgmodels.report", "--results", "r.json", "--out", "."], "--out .: is the current fold"),
+        (["vgmodels.report", "--results", "r.json", "--out", "notes.txt"], "is an existing file"),
+    ],
+)
+def test_the_reported_failures_are_one_line_in_a_real_process(tmp_path, command, needle):
+    (tmp_path / "notes.txt").write_text("the user's own file")
+    (tmp_path / "r.json").write_text(json.dumps(_tiny_record()))
+    proc = subprocess.run(
+        [sys.executable, "-m", *command], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert len(proc.stderr.splitlines()) == 1 and needle in proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "r.json"]
+    assert (tmp_path / "notes.txt").read_text() == "the user's own file"
+
+
+def _tiny_record() -> dict:
+    from tests.test_results import make_record
+
+    return make_record("relu", 0)
+
+
+@pytest.mark.realdata
+def test_run_states_the_code_that_made_the_record(tmp_path):
+    from vgmodels.runs import code_version
+
+    out = _run("run", "depth3", "--profile", "smoke", "--epochs", "1", "--seed", "4294967295",
+               "--out", str(tmp_path / "r.json"))  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    rec = json.loads((tmp_path / "r.json").read_text())
+    assert rec["seed"] == 2**32 - 1 and rec["code"]["version"] == code_version()["version"]

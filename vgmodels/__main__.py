@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
-from .cli import OneLineParser, fail
+from .cli import OneLineParser, fail, file_output_problem, seed
 from .data import DataError, load_fashion_mnist
 from .perf import resolve_device
 from .profiles import DEFAULT_PROFILE, get_profile
 from .remedies import REMEDIES, get_case
-from .results import write_json_atomic
+from .results import OutputError, write_json_atomic
+from .runs import code_version
 
 PROG = "vgmodels"
 
@@ -22,7 +24,7 @@ def _parser() -> OneLineParser:
     run.add_argument("case")
     run.add_argument("--profile", default=DEFAULT_PROFILE)
     run.add_argument("--epochs", type=int)
-    run.add_argument("--seed", type=int, default=0)
+    run.add_argument("--seed", type=seed, default=0, help="0 <= seed < 2**32")
     run.add_argument("--device", default="auto")
     run.add_argument("--out", help="record JSON path (default results/CASE-PROFILE-sSEED.json)")
     run.add_argument("--data-dir", help="folder with the four Fashion-MNIST IDX files")
@@ -72,6 +74,12 @@ def main(argv: list[str] | None = None) -> int:
         fail(PROG, str(e))
     if args.epochs is not None and args.epochs < 1:
         fail(PROG, f"--epochs must be a positive integer, got {args.epochs}")
+    out = args.out or f"results/{case.id}-{profile.name}-s{args.seed}.json"
+    problem = file_output_problem(out)
+    if problem:
+        fail(PROG, f"--out {out}: {problem}")
+    if args.data_dir is not None and not Path(args.data_dir).is_dir():
+        fail(PROG, f"--data-dir {args.data_dir}: no such folder; name the folder of the IDX files")
     try:
         data = load_fashion_mnist(args.data_dir, profile.n_train, profile.n_val, profile.n_test)
     except DataError as e:
@@ -85,8 +93,11 @@ def main(argv: list[str] | None = None) -> int:
         case, profile, args.seed, device, data,
         on_epoch=_progress(total), flush_denormal=not args.no_flush_denormal,
     )  # fmt: skip
-    out = args.out or f"results/{case.id}-{profile.name}-s{args.seed}.json"
-    write_json_atomic(out, record)
+    record["code"] = code_version()
+    try:
+        write_json_atomic(out, record)
+    except OutputError as e:
+        fail(PROG, str(e))
     status = "diverged" if record["diverged"] else f"test_acc={record['test_acc']:.4f}"
     print(f"{case.id}: {status} in {record['train_seconds']:.1f}s -> {out}")
     return 0

@@ -1,4 +1,4 @@
-"""Result files: atomic JSON writes, and reading records from run --out or pytest-benchmark JSON."""
+"""Result files: the record schema, atomic JSON writes, reading records from files and folders."""
 
 from __future__ import annotations
 
@@ -10,49 +10,123 @@ from pathlib import Path
 
 from .remedies import REMEDIES
 
-REQUIRED = ("case", "seed", "profile", "test_acc", "history", "diverged")
+MAX_SEED = 2**32  # torch.manual_seed and numpy take seeds in [0, 2**32)
 
 
 class ResultsError(Exception):
     """A results file is missing, truncated or of the wrong shape; the message is one line."""
 
 
+class OutputError(ResultsError, OSError):
+    """A result could not be written where asked; the message is one line."""
+
+
 def write_json_atomic(path: str | os.PathLike, obj, indent: int | None = 1) -> Path:
-    """Write JSON to a temporary file beside `path`, then rename it into place."""
+    """Write JSON to a temporary file beside `path`, flush it to disk, then rename it into place."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as e:
+        raise OutputError(f"{path}: cannot write there ({e.strerror or e})") from None
     try:
         with os.fdopen(fd, "w") as f:
             json.dump(
                 obj, f, indent=indent, allow_nan=False, separators=None if indent else (",", ":")
             )
             f.write("\n")
+            f.flush()
+            os.fsync(f.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
+    except OSError as e:
+        Path(tmp).unlink(missing_ok=True)
+        raise OutputError(f"{path}: cannot write there ({e.strerror or e})") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
 
 
-def _check_record(rec, where: str) -> dict:
+# What the report and the checks read from a record: key -> accepted JSON types (None = null).
+NUM, INT, OPT_NUM, OPT_INT = (int, float), (int,), (int, float, type(None)), (int, type(None))
+RECORD = {
+    "case": (str,), "seed": INT, "profile": (str,), "profile_config": (dict,), "config": (dict,),
+    "epochs_run": INT, "history": (list,), "test_acc": NUM, "test_loss": OPT_NUM,
+    "convergence_epoch": OPT_INT, "vanishing_ratio": (dict,), "diverged": (bool,),
+    "train_seconds": NUM, "seconds_per_epoch": NUM, "device": (str,),
+}  # fmt: skip
+# Checked when present: what the tables and the setup read besides.
+OPTIONAL = {
+    "epochs": INT, "best_val_acc": OPT_NUM, "plateau_epoch": OPT_INT, "samples_per_second": OPT_NUM,
+    "flops_per_epoch": NUM, "gflops_per_second": OPT_NUM, "peak_gflops": OPT_NUM, "mfu": OPT_NUM,
+    "threads": INT, "concurrent_runs": INT, "n_train": INT, "n_val": INT, "n_test": INT,
+    "device_name": (str,), "torch": (str,), "python": (str,), "phases": (list,),
+}  # fmt: skip
+EPOCH = {"epoch": INT, "val_acc": NUM, "train_loss": OPT_NUM, "grad_norm": (list,)}
+PER_LAYER = ("grad_norm", "update_ratio", "act_mean", "act_std", "saturation", "dead")
+
+
+def _type_error(where: str, key: str, value, types) -> ResultsError:
+    names = " or ".join("null" if t is type(None) else t.__name__ for t in types)
+    return ResultsError(f"{where}: {key} is {type(value).__name__}, expected {names}")
+
+
+def _check_fields(obj: dict, fields: dict, where: str) -> None:
+    for key, types in fields.items():
+        if key not in obj:
+            raise ResultsError(f"{where}: record lacks {key}; expected a vgmodels record")
+        v = obj[key]
+        if isinstance(v, bool) and bool not in types or not isinstance(v, types):
+            raise _type_error(where, key, v, types)
+
+
+def _is_number_list(values) -> bool:
+    return isinstance(values, list) and all(
+        v is None or isinstance(v, (int, float)) and not isinstance(v, bool) for v in values
+    )
+
+
+def validate_record(rec, where: str) -> dict:
+    """The record itself, or ResultsError naming the first field that breaks the schema."""
     if not isinstance(rec, dict):
         raise ResultsError(f"{where}: a record must be a JSON object, got {type(rec).__name__}")
-    missing = [k for k in REQUIRED if k not in rec]
+    missing = [k for k in RECORD if k not in rec]
     if missing:
         raise ResultsError(
             f"{where}: record lacks {', '.join(missing)}; expected a vgmodels record"
         )
+    _check_fields(rec, RECORD, where)
+    _check_fields(rec, {k: t for k, t in OPTIONAL.items() if k in rec}, where)
     if rec["case"] not in REMEDIES:
         raise ResultsError(
             f"{where}: unknown case {rec['case']!r}; accepted: {', '.join(REMEDIES)}"
         )
-    acc = rec["test_acc"]
-    if not isinstance(acc, (int, float)) or not math.isfinite(acc) or not 0 <= acc <= 1:
-        raise ResultsError(
-            f"{where}: case {rec['case']}: test_acc {acc!r} is not a number in [0, 1]"
-        )
+    where = f"{where}: case {rec['case']}"
+    if not 0 <= rec["test_acc"] <= 1:
+        raise ResultsError(f"{where}: test_acc {rec['test_acc']!r} is not a number in [0, 1]")
+    if not 0 <= rec["seed"] < MAX_SEED:
+        raise ResultsError(f"{where}: seed {rec['seed']} is not in [0, 2**32)")
+    if not isinstance(rec["profile_config"].get("epochs"), int):
+        raise ResultsError(f"{where}: profile_config lacks an integer epochs")
+    vr = rec["vanishing_ratio"]
+    if not all(k in vr and isinstance(vr[k], OPT_NUM) for k in ("epoch1", "final")):
+        raise ResultsError(f"{where}: vanishing_ratio needs epoch1 and final (numbers or null)")
+    history = rec["history"]
+    if not history or len(history) != rec["epochs_run"]:
+        raise ResultsError(f"{where}: history holds {len(history)} epochs, epochs_run says "
+                           f"{rec['epochs_run']}; expected at least one")  # fmt: skip
+    widths: dict[str, int] = {}
+    for i, row in enumerate(history, 1):
+        if not isinstance(row, dict):
+            raise ResultsError(f"{where}: history entry {i} is not an object")
+        _check_fields(row, EPOCH, f"{where}: epoch {i}")
+        for key in PER_LAYER:
+            if key in row:
+                value = row[key]
+                if not _is_number_list(value) or widths.setdefault(key, len(value)) != len(value):
+                    raise ResultsError(f"{where}: epoch {i}: {key} is not a per-layer list of "
+                                       "numbers of one length")  # fmt: skip
     return rec
 
 
@@ -64,49 +138,98 @@ def records_from_obj(obj, where: str) -> list[dict]:
         out = []
         for b in obj["benchmarks"]:
             extra = b.get("extra_info", {}) if isinstance(b, dict) else None
+            name = b.get("name", "?") if isinstance(b, dict) else "?"
             if not isinstance(extra, dict) or not isinstance(extra.get("records"), list):
-                name = b.get("name", "?") if isinstance(b, dict) else "?"
                 if isinstance(extra, dict) and extra.get("kind") == "speed":
                     continue
                 raise ResultsError(
                     f"{where}: benchmark {name} has no vgmodels records in extra_info"
                 )
-            out += [_check_record(r, f"{where} ({b.get('name')})") for r in extra["records"]]
+            out += [validate_record(r, f"{where} ({name})") for r in extra["records"]]
         return out
     if isinstance(obj, dict) and "records" in obj:
         obj = obj["records"]
     if isinstance(obj, dict):
-        return [_check_record(obj, where)]
+        return [validate_record(obj, where)]
     if isinstance(obj, list):
-        return [_check_record(r, where) for r in obj]
+        return [validate_record(r, where) for r in obj]
     raise ResultsError(f"{where}: expected a record, a list of records or a pytest-benchmark JSON")
 
 
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not valid JSON (records store null for a non-finite number)")
+
+
+def _finite_float(text: str) -> float:
+    x = float(text)
+    if not math.isfinite(x):
+        raise ValueError(f"{text[:20]} is out of range for a number")
+    return x
+
+
+def _safe_int(text: str) -> int:
+    x = int(text)
+    if abs(x) >= 2**53:  # beyond what a float holds exactly: the means and sums would overflow
+        raise ValueError(f"{text[:20]} is out of range for a number")
+    return x
+
+
 def read_json(path: str | os.PathLike):
-    """Parsed JSON of a file, or ResultsError saying why not."""
+    """Parsed JSON of a file (NaN and infinities refused), or ResultsError saying why not."""
     p = Path(path)
+    if p.is_dir():
+        raise ResultsError(f"{p}: is a folder; expected a JSON file")
     if not p.is_file():
         raise ResultsError(
-            f"{p}: no such file; pass a pytest-benchmark JSON or a `run --out` record"
+            f"{p}: no such file; pass a pytest-benchmark JSON, a `run --out` record or a folder"
         )
     try:
-        return json.loads(p.read_text())
+        text = p.read_text()
+        return json.loads(
+            text, parse_constant=_no_constant, parse_float=_finite_float, parse_int=_safe_int
+        )
     except json.JSONDecodeError as e:
         where = f"(line {e.lineno}, column {e.colno})"
         raise ResultsError(f"{p}: not valid JSON: {e.msg} {where}; truncated?") from None
     except UnicodeDecodeError:
         raise ResultsError(f"{p}: not valid JSON (not UTF-8 text)") from None
+    except ValueError as e:
+        raise ResultsError(f"{p}: not valid JSON: {e}") from None
+    except RecursionError:
+        raise ResultsError(f"{p}: not valid JSON: nested too deeply") from None
+    except OSError as e:
+        raise ResultsError(f"{p}: cannot read ({e.strerror or e})") from None
+
+
+def result_files(path: str | os.PathLike) -> list[Path]:
+    """A file as itself; a folder as its *.json files in name order (hidden files left out)."""
+    p = Path(path)
+    if not p.is_dir():
+        return [p]
+    try:
+        found = sorted(f for f in p.glob("*.json") if f.is_file() and not f.name.startswith("."))
+    except OSError as e:
+        raise ResultsError(f"{p}: cannot read the folder ({e.strerror or e})") from None
+    if not found:
+        raise ResultsError(f"{p}: a folder with no .json files; expected records or benchmark JSON")
+    return found
 
 
 def load_results(paths) -> tuple[list[dict], list[dict], dict]:
-    """(records, speed entries, bench run information) of the given files, each parsed once."""
-    records, speed, info = [], [], {}
-    for path in paths:
+    """(records, speed entries, bench run information) of files and folders, each parsed once.
+
+    A run met twice (the same case and seed, say in a runs folder and a benchmark JSON) counts once.
+    """
+    records, speed, info, seen = [], [], {}, set()
+    for path in [f for p in paths for f in result_files(p)]:
         obj = read_json(path)
-        records += records_from_obj(obj, str(path))
+        for r in records_from_obj(obj, str(path)):
+            if (r["case"], r["seed"]) not in seen:
+                seen.add((r["case"], r["seed"]))
+                records.append(r)
         if isinstance(obj, dict) and isinstance(obj.get("benchmarks"), list):
             for b in obj["benchmarks"]:
-                extra = b.get("extra_info", {})
+                extra = b.get("extra_info", {}) if isinstance(b, dict) else None
                 if isinstance(extra, dict) and extra.get("kind") == "speed":
                     speed.append(extra)
         elif isinstance(obj, dict) and isinstance(obj.get("speed"), list):  # a site's results.json
@@ -119,7 +242,7 @@ def load_results(paths) -> tuple[list[dict], list[dict], dict]:
 
 
 def load_records(paths) -> list[dict]:
-    """Every record in the given files, in order; ResultsError on the first bad one."""
+    """Every record in the given files and folders, in order; ResultsError on the first bad one."""
     return load_results(paths)[0]
 
 

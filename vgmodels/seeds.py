@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections.abc import Callable
 
 import torch
 import torch._dynamo  # noqa: F401 - torch.optim imports it on first use (about 2 s): here, once, before the fork
@@ -60,11 +61,24 @@ def train_seeds(
     data: Dataset,
     workers: int | None = None,
     epochs: int | None = None,
+    on_record: Callable[[dict], None] | None = None,
 ) -> list[dict]:
-    """One record per seed, in the order of `seeds`; each record says how many ran at once."""
+    """One record per seed, in the order of `seeds`; each record says how many ran at once.
+
+    `on_record` gets each record as soon as its seed finishes, in this process.
+    """
     n, per = plan(len(seeds), device) if workers is None else (workers, 1)
+
+    def finished(record: dict) -> dict:
+        record["concurrent_runs"] = min(n, len(seeds))
+        if on_record is not None:
+            on_record(record)
+        return record
+
     if n <= 1:
-        records = [train_case(case, profile, s, device, data, epochs=epochs) for s in seeds]
+        records = [
+            finished(train_case(case, profile, s, device, data, epochs=epochs)) for s in seeds
+        ]
     else:
         # probed once here, alone, and inherited by the workers
         matmul_peak_gflops(device.type)
@@ -80,9 +94,8 @@ def train_seeds(
         try:
             ctx = multiprocessing.get_context("fork")
             with ctx.Pool(n, maxtasksperchild=1) as pool:
-                records = pool.map(_train_one, seeds, chunksize=1)
+                done = {r["seed"]: finished(r) for r in pool.imap_unordered(_train_one, seeds)}
+            records = [done[s] for s in seeds]
         finally:
             _JOB.clear()
-    for r in records:
-        r["concurrent_runs"] = min(n, len(seeds))
     return records

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import html
 import io
 import json
+import re
+import shutil
 import subprocess
 import sys
 
@@ -335,3 +338,41 @@ def test_ranking_lists_every_case_with_records_by_mean(records):
     row = {r[1]: r for r in table.rows}
     assert row["baseline"][3:] == ["–", "–", "the reference"]
     assert row["adam"][5] == "optimizer sgd → adam; lr 0.01 → 0.001"
+
+
+def _pdf_page_lines(pdf, n: int) -> list[str]:
+    """The text lines of page n as laid out, without the running head and the page number."""
+    text = subprocess.run(
+        ["pdftotext", "-layout", "-f", str(n), "-l", str(n), str(pdf), "-"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return [
+        line for line in lines
+        if line != "vgmodels: vanishing-gradient remedies" and not re.fullmatch(r"\d+ / \d+", line)
+    ]  # fmt: skip
+
+
+def _pdf_page_has_image(pdf, n: int) -> bool:
+    listing = subprocess.run(
+        ["pdfimages", "-list", "-f", str(n), "-l", str(n), str(pdf)],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    return len(listing.strip().splitlines()) > 2  # two header lines, then one line per image
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils: `make test`")
+def test_pdf_has_no_blank_page_and_no_heading_at_a_page_foot(site):
+    from pypdf import PdfReader
+
+    pdf = site / "report.pdf"
+    html_text = (site / "index.html").read_text()
+    headings = {
+        html.unescape(re.sub(r"<[^>]+>", "", h)).strip()
+        for h in re.findall(r"<h[1-4][^>]*>(.*?)</h[1-4]>", html_text, re.S)
+    }
+    assert sum(bool(re.fullmatch(r"\d+\. .+", h)) for h in headings) >= 5  # numbered sections
+    for n in range(1, len(PdfReader(pdf).pages) + 1):
+        lines = _pdf_page_lines(pdf, n)
+        assert lines or _pdf_page_has_image(pdf, n), f"page {n} is blank"
+        assert not lines or lines[-1] not in headings, f"page {n} ends with heading {lines[-1]!r}"

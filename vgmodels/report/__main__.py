@@ -1,4 +1,4 @@
-"""`python -m vgmodels.report [--results FILE ...] [--out DIR] [--no-pdf]`: render the site."""
+"""`python -m vgmodels.report [--results FILE|DIR ...] [--out DIR] [--no-pdf]`: render the site."""
 
 from __future__ import annotations
 
@@ -22,9 +22,13 @@ def newest_results() -> Path | None:
 def main(argv: list[str] | None = None) -> int:
     p = OneLineParser(prog=PROG, description=__doc__)
     p.add_argument(
-        "--results", nargs="+", help="pytest-benchmark JSON or `vgmodels run --out` records"
+        "--results",
+        nargs="+",
+        help="pytest-benchmark JSON, `vgmodels run --out` records, or folders of them (a runs folder)",
     )
-    p.add_argument("--out", default="site", help="site folder to (re)write (default site/)")
+    p.add_argument(
+        "--out", default="site", help="new, empty, or a site this tool wrote (default site/)"
+    )
     p.add_argument("--no-pdf", action="store_true", help="skip the PDF")
     args = p.parse_args(argv)
     paths = args.results
@@ -44,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
         out = build_site(records, speed, info, Path(args.out), pdf=not args.no_pdf)
     except RenderError as e:
         fail(PROG, str(e))
+    except OSError as e:
+        fail(PROG, f"--out {args.out}: {e.strerror or e}{f' ({e.filename})' if e.filename else ''}")
     print(out / "index.html")
     if not args.no_pdf:
         print(out / "report.pdf")

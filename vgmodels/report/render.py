@@ -5,7 +5,6 @@ from __future__ import annotations
 import html.parser
 import logging
 import shutil
-import tempfile
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -16,6 +15,7 @@ from ..data import PROJECT_ROOT
 from ..results import write_json_atomic
 from .context import report_context
 from .references import link_citations
+from .site_folder import OutFolderError, check_replaceable, make_temporary, swap_in
 
 TEMPLATES = PROJECT_ROOT / "templates"
 
@@ -130,9 +130,11 @@ def build_site(
 ) -> Path:
     """Render into a temporary folder beside `out`, check it, then replace `out` with it."""
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    tmp.chmod(0o755)
+    try:
+        check_replaceable(out)
+        tmp = make_temporary(out)
+    except OutFolderError as e:
+        raise RenderError(str(e)) from None
     try:
         html_text = render_html(records, speed, bench_info, tmp, has_pdf=pdf)
         (tmp / "index.html").write_text(html_text)
@@ -147,13 +149,10 @@ def build_site(
         missing = missing_references(html_text, tmp)
         if missing:
             raise RenderError(f"the HTML references missing files: {', '.join(missing)}")
-        old = out.with_name(f".{out.name}.old")
-        if old.exists():
-            shutil.rmtree(old)
-        if out.exists():
-            out.rename(old)
-        tmp.rename(out)
-        shutil.rmtree(old, ignore_errors=True)
+        swap_in(tmp, out)
+    except OutFolderError as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise RenderError(str(e)) from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
