@@ -87,8 +87,10 @@ def main(argv: list[str] | None = None) -> int:
     from .schedules import phases_for
     from .train import train_case
 
-    total = sum(p.epochs for p in phases_for(case.train.schedule, profile.epochs, case.model.depth,
-                                              profile.exact_layerwise))  # fmt: skip
+    budget = profile.epochs_for(case.model.recurrent)
+    phases = phases_for(case.train.schedule, budget, case.model.depth, profile.exact_layerwise,
+                        case.train.budget)  # fmt: skip
+    total = sum(p.epochs for p in phases)
     record = train_case(
         case, profile, args.seed, device, data,
         on_epoch=_progress(total), flush_denormal=not args.no_flush_denormal,

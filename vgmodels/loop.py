@@ -9,6 +9,7 @@ from torch import nn
 
 from . import metrics
 from .data import Split
+from .optim.sdagd import SDAGD, sampled_cross_entropy
 
 
 @dataclass
@@ -49,20 +50,35 @@ def train_epoch(
         b = perm[i : i + batch_size]
         # index_select: about 4x faster than x[b] on the CPU (no advanced-indexing machinery)
         xb, yb = split.x.index_select(0, b), split.y.index_select(0, b)  # (B, 784), (B,)
-        logits = model(xb)
-        loss = loss_fn(logits, yb)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
+        if isinstance(opt, SDAGD):  # it differentiates the loss itself, twice, inside step
+            loss, logits = _sdagd_step(model, opt, loss_fn, xb, yb)
+        else:
+            logits = model(xb)
+            loss = loss_fn(logits, yb)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
         grads = [w.grad for w in learning_weights]
         sums.grad_norm.index_add_(0, idx, metrics.grad_norm_per_layer(grads))
         if clip_norm is not None:
             nn.utils.clip_grad_norm_(params, clip_norm, foreach=True)
-        opt.step()
+        if not isinstance(opt, SDAGD):
+            opt.step()
         if sched is not None:
             sched.step()
         sums.loss += loss.detach() * len(b)
         sums.correct += (logits.detach().argmax(1) == yb).sum()
     return sums
+
+
+def _sdagd_step(model, opt, loss_fn, xb, yb) -> tuple[torch.Tensor, torch.Tensor]:
+    """One SDAGD step on a batch (Gauss-Newton-Bartlett curvature); (loss, logits) of the batch."""
+    seen = {}
+
+    def closure():
+        seen["logits"] = model(xb)
+        return loss_fn(seen["logits"], yb), sampled_cross_entropy(seen["logits"])
+
+    return opt.step(closure), seen["logits"]
 
 
 @torch.no_grad()

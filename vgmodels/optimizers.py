@@ -28,5 +28,6 @@ def make_optimizer(params, tc) -> torch.optim.Optimizer:
     if tc.optimizer == "sdagd":
         from .optim.sdagd import SDAGD
 
-        return SDAGD(params, radius=tc.lr)
+        # one ball per tensor and Gauss-Newton-Bartlett curvature: see vgmodels.optim.sdagd
+        return SDAGD([{"params": [p]} for p in params], radius=tc.lr, hessian="gnb")
     raise ValueError(f"unknown optimizer {tc.optimizer!r}; accepted: {', '.join(OPTIMIZERS)}")

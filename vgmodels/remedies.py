@@ -45,6 +45,9 @@ BASE_MODEL = ModelConfig()
 BASE_TRAIN = TrainConfig()
 
 
+SDAGD_TRAIN = replace(BASE_TRAIN, optimizer="sdagd", lr=0.1)  # lr is its radius R
+
+
 def _case(id, family, description, train=None, **model) -> Case:
     return Case(id, family, description, replace(BASE_MODEL, **model), train or BASE_TRAIN)
 
@@ -136,6 +139,14 @@ _CASES = [
         "sigmoid with derivative + 0.05 (Roodschild 2020)",
         boost_beta=0.05,
     ),
+    _case(
+        "sdagd",
+        "other",
+        "SDAGD, radius 0.1 per weight tensor (Tan & Lim 2020)",
+        SDAGD_TRAIN,
+    ),  # fmt: skip
+    _case("sdagd_depth3", "other", "SDAGD at 3 hidden layers", SDAGD_TRAIN, depth=3),
+    _case("sdagd_depth5", "other", "SDAGD at 5 hidden layers", SDAGD_TRAIN, depth=5),
     _case("zero_init", "pitfalls", "all weights 0: hidden units stay symmetric", init="zero"),
     _case("relu_std1", "pitfalls", "ReLU with N(0, 1) weights: exploding", **_relu(init_std=1.0)),
     _case(

@@ -113,7 +113,7 @@ def train_case(
             row = {
                 "epoch": len(history) + 1,
                 "phase": phase.name,
-                "lr": opt.param_groups[0]["lr"],
+                "lr": opt.param_groups[0].get("lr", opt.param_groups[0].get("radius")),
                 "train_loss": metrics.finite_or_none(train_loss),
                 "train_acc": sums.correct.item() / n_train,
                 "val_loss": metrics.finite_or_none(val_loss),
