@@ -162,11 +162,18 @@ def group(records: list[dict]) -> Groups:
     return out
 
 
-def reproduction(records: list[dict], claims: list[Claim] | None = None) -> list[ClaimRow]:
-    """One row per claim: what we ran, our number, the verdict, and the likely reason if not."""
-    groups = group(records)
+def reproduction(
+    records: list[dict], claims: list[Claim] | None = None, supplement: list[dict] = ()
+) -> list[ClaimRow]:
+    """One row per claim: what we ran, our number, the verdict, and the likely reason if not.
+
+    A depth claim at the article's 300 epochs reads the `supplement` runs (profile paper300)
+    of its case where there are some.
+    """
+    groups, extra = group(records), group(list(supplement))
     rows = []
     for c in CLAIMS if claims is None else claims:
-        o = c.check(groups)
+        at300 = isinstance(c.check, DepthAt300) and c.check.case in extra
+        o = c.check(extra if at300 else groups)
         rows.append(ClaimRow(c.source, c.text, o.protocol, o.measured, o.verdict, o.reason))
     return rows

@@ -224,8 +224,9 @@ def load_results(paths) -> tuple[list[dict], list[dict], dict]:
     for path in [f for p in paths for f in result_files(p)]:
         obj = read_json(path)
         for r in records_from_obj(obj, str(path)):
-            if (r["case"], r["seed"]) not in seen:
-                seen.add((r["case"], r["seed"]))
+            key = (r["case"], r["seed"], r["profile"], (r.get("sweep") or {}).get("key"))
+            if key not in seen:
+                seen.add(key)
                 records.append(r)
         if isinstance(obj, dict) and isinstance(obj.get("benchmarks"), list):
             for b in obj["benchmarks"]:

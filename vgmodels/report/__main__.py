@@ -8,6 +8,7 @@ from pathlib import Path
 from ..cli import OneLineParser, fail
 from ..data import PROJECT_ROOT
 from ..results import ResultsError, load_results
+from .partition import partition
 from .render import RenderError, build_site
 
 PROG = "vgmodels.report"
@@ -41,9 +42,10 @@ def main(argv: list[str] | None = None) -> int:
         records, speed, info = load_results(paths)
     except ResultsError as e:
         fail(PROG, str(e))
-    profiles = sorted({r["profile"] for r in records})
-    if len(profiles) > 1:
-        fail(PROG, f"results mix profiles {', '.join(profiles)}; pass results of one profile")
+    try:
+        partition(records)
+    except ValueError as e:
+        fail(PROG, str(e))
     try:
         out = build_site(records, speed, info, Path(args.out), pdf=not args.no_pdf)
     except RenderError as e:

@@ -62,7 +62,14 @@ def ran_cases(groups: dict[str, list[dict]]) -> list[str]:
     return [] if set(groups) == set(REMEDIES) else list(groups)
 
 
-def report_context(records: list[dict], speed: list[dict], info: dict, out: Path) -> dict:
+def report_context(
+    records: list[dict],
+    speed: list[dict],
+    info: dict,
+    out: Path,
+    supplement: list[dict] = (),
+    swept: list[dict] = (),
+) -> dict:
     """The template's variables; writes the figures and table1.csv into `out`."""
     groups = by_case(records)
     s = summarize(groups)
@@ -91,5 +98,5 @@ def report_context(records: list[dict], speed: list[dict], info: dict, out: Path
             "speed": tables.speed_table(s, speed),
         },
         "missing": [x.case for x in s.values() if x.missing],
-        "sections": build_sections(records, out / "figures"),
+        "sections": build_sections(records, out / "figures", list(supplement), list(swept)),
     }

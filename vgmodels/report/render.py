@@ -5,6 +5,7 @@ from __future__ import annotations
 import html.parser
 import logging
 import shutil
+from collections import Counter
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -14,6 +15,7 @@ from .. import __version__
 from ..data import PROJECT_ROOT
 from ..results import write_json_atomic
 from .context import report_context
+from .partition import partition
 from .references import link_citations
 from .site_folder import OutFolderError, check_replaceable, make_temporary, swap_in
 
@@ -49,6 +51,14 @@ def missing_references(html_text: str, root: Path) -> list[str]:
     ]
 
 
+def _machines(records: list[dict]) -> str:
+    """The device the runs saw, or each device with its number of runs where they differ."""
+    counts = Counter(f"{r['device_name']}, torch {r['torch']}" for r in records)
+    if len(counts) == 1:
+        return records[0]["device_name"]
+    return "; ".join(f"{name} ({n} runs)" for name, n in counts.most_common())
+
+
 def run_info(records: list[dict], bench_info: dict) -> dict:
     """What the setup section states, from the records (and the bench's run information)."""
     first = records[0]
@@ -61,7 +71,7 @@ def run_info(records: list[dict], bench_info: dict) -> dict:
         "seeds_text": f"{len(seeds)} seed{'s' if len(seeds) != 1 else ''} ({', '.join(map(str, seeds))})",
         "device": first["device"],
         # the machine as the run saw it; records of seeds trained at once name their 1-thread worker
-        "device_name": bench_info.get("device_name") or first["device_name"],
+        "device_name": bench_info.get("device_name") or _machines(records),
         "peak_gflops": bench_info.get("peak_gflops") or first["peak_gflops"],
         "torch": first["torch"],
         "python": first["python"],
@@ -91,9 +101,10 @@ def render_html(
     records: list[dict], speed: list[dict], bench_info: dict, out: Path, has_pdf: bool = True
 ) -> str:
     """Figures into out/figures, the stylesheet beside; returns the HTML text."""
-    info = run_info(records, bench_info)
+    main, supplement, swept = partition(records)
+    info = run_info(main, bench_info)
     info["speed"] = speed
-    context = report_context(records, speed, info, out)
+    context = report_context(main, speed, info, out, supplement, swept)
     shutil.copy(TEMPLATES / "report.css", out / "report.css")
     template = _environment().get_template("report.html")
     return template.render(version=__version__, has_pdf=has_pdf, info=info, **context)

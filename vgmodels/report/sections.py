@@ -12,6 +12,7 @@ from .recurrent_section import recurrent_section
 from .references import cite
 from .sdagd_section import sdagd_section
 from .summary import ALPHA, smallest_p
+from .sweeps import sweeps_section
 from .tables import Table
 
 VERDICTS = (REPRODUCED, NOT_REPRODUCED, NOT_TESTED, NOT_RUN)
@@ -60,12 +61,18 @@ def claims_table(rows: list[ClaimRow]) -> Table:
     return Table("claims", caption, cols, cells, [ROW_CLASS.get(r.verdict, "") for r in rows])
 
 
-def build(records: list[dict], fig_dir: Path) -> dict:
-    """Every new section's context (None where its records are absent); writes their figures."""
+def build(
+    records: list[dict], fig_dir: Path, supplement: list[dict] = (), swept: list[dict] = ()
+) -> dict:
+    """Every new section's context (None where its records are absent); writes their figures.
+
+    `supplement`: runs of another profile that only the claims needing them read (paper300);
+    `swept`: the sweeps' runs.
+    """
     fig_dir = Path(fig_dir)
     fig_dir.mkdir(parents=True, exist_ok=True)
     groups = group(records)
-    rows = reproduction(records)
+    rows = reproduction(records, supplement=supplement)
     return {
         "reproduction": {
             "intro": reproduction_intro(),
@@ -75,4 +82,5 @@ def build(records: list[dict], fig_dir: Path) -> dict:
         "layerwise": layerwise_section(groups, fig_dir),
         "recurrent": recurrent_section(groups, fig_dir),
         "sdagd": sdagd_section(groups, fig_dir),
+        "sweeps": sweeps_section(list(swept), fig_dir) if swept else None,
     }
