@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from .cli import OneLineParser, fail
+from .cli import OneLineParser, fail, folder_output_problem
 from .data import DataError, load_fashion_mnist
 from .sweeps.grid import DEFAULT_CASES as CASES
 from .sweeps.grid import KINDS, budget_profile, build_runs, estimate_seconds
@@ -80,9 +80,9 @@ def _check_flags(args) -> None:
             raise ValueError(f"{name} applies to the {' and '.join(kinds)} sweep, not {args.kind}")
     if not (math.isfinite(args.gpus_per_run) and args.gpus_per_run >= 0):
         raise ValueError(f"--gpus-per-run must be a number >= 0, got {args.gpus_per_run}")
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"--out {out} is a file; expected a folder for the records")
+    problem = folder_output_problem(args.out)
+    if problem:
+        raise ValueError(f"--out {args.out}: {problem}")
 
 
 def plan(args):
