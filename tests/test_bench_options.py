@@ -42,17 +42,25 @@ def test_baseline_of_another_profile_is_refused():
     assert proc.returncode == 4 and "is for profile 'quick', this run is 'smoke'" in proc.stderr
 
 
-def test_collects_one_benchmark_per_case():
-    from vgmodels.remedies import REMEDIES
-
+def _collected(*args):
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "bench/", "-p", "no:cacheprovider", "--collect-only"],
+        [sys.executable, "-m", "pytest", "bench/", "-p", "no:cacheprovider", "--collect-only", *args],
         cwd=PROJECT_ROOT, capture_output=True, text=True,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
-    ids = [
+    return [
         line.split("[", 1)[1].rstrip("]")
         for line in proc.stdout.splitlines()
         if "test_case[" in line
     ]
-    assert ids == list(REMEDIES)
+
+
+LONG = ["layerwise_paper_full", "layerwise_greedy_full", "rnn_long", "lstm_long", "gru_long"]
+
+
+def test_collects_one_benchmark_per_case_and_the_long_ones_where_the_profile_has_them():
+    from vgmodels.remedies import REMEDIES
+
+    assert _collected("--vg-profile", "paper") == list(REMEDIES)
+    assert _collected() == [c for c in REMEDIES if c not in LONG]  # quick, the default
+    assert _collected("--vg-cases", "rnn_long,depth3") == ["rnn_long", "depth3"]  # by id, always

@@ -6,12 +6,13 @@ import sys
 
 import pytest
 
+from vgmodels.profiles import PROFILES
 from vgmodels.remedies import REMEDIES
 
 DESIGN_IDS = """depth3 depth5 baseline baseline_default std1 std10 relu relu_lr0.05 tanh leaky_relu
 elu prelu softplus swish gelu adam rmsprop sgd_momentum batchnorm mynorm skip skip_article
 layerwise_paper layerwise_paper_full layerwise_greedy layerwise_greedy_full grad_norm grad_norm_pre
-sigmoid_boost zero_init relu_std1 grad_clip xavier kaiming_relu layernorm resnet_bn_relu
+sigmoid_boost sdagd sdagd_depth3 sdagd_depth5 zero_init relu_std1 grad_clip xavier kaiming_relu layernorm resnet_bn_relu
 rnn lstm gru rnn_long lstm_long gru_long""".split()
 
 
@@ -54,7 +55,7 @@ def test_run_writes_a_record(tmp_path):
     assert out.returncode == 0, out.stderr
     rec = json.loads(out_file.read_text())
     assert rec["case"] == "relu" and rec["profile"] == "smoke" and rec["epochs_run"] == 1
-    assert rec["n_train"] == 4096 and rec["data_source"]
+    assert rec["n_train"] == PROFILES["smoke"].n_train == 8192 and rec["data_source"]
     assert "epoch 1/1" in out.stderr  # one line per epoch off a terminal
 
 
