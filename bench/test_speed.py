@@ -6,6 +6,7 @@ import math
 import statistics
 import time
 
+import pytest
 import torch
 from torch import nn
 
@@ -119,12 +120,12 @@ def test_speed(benchmark, vg, dataset):
         f"{info['seeds_threads']} threads]: {per:.3f} s per seed-epoch with validation{gain}"
         f"{vs_seed}; machine MFU {info['seeds_machine_mfu']:.2f}"
     )
-    assert info["flops_per_epoch"] > 0 and ours_s > 0
+    # 784 -> 7 x 128 -> 10, per sample: forward 2mn for each Linear, a weight gradient 2mn for
+    # each, an input gradient 2mn for all but the first: 2 (2 x 100352 + 3 x 6 x 16384 + 3 x 1280)
+    assert info["flops_per_epoch"] == 998912 * ours["n_train"]
     assert 0 < floor < ours_s  # the products are part of every step
-    for h, wall in zip(ours["history"][1:], ours_walls, strict=True):
-        assert wall >= h["seconds"]  # a whole epoch holds its training steps
-    for train_s, wall in seed_style or []:
-        assert wall >= train_s > 0
+    assert ours["train_seconds"] == pytest.approx(sum(h["seconds"] for h in ours["history"]))
+    assert len(ours_walls) == epochs - 1 and len(seed_style or []) == (epochs if full else 0)
     assert [r["seed"] for r in seeds] == SEEDS
     assert info["seeds_concurrent_runs"] == plan(len(SEEDS), vg["device"])[0]
 
@@ -245,5 +246,6 @@ def test_case_speed(benchmark, vg, dataset):
     )
     assert set(ratios) == set(cases) and all(r > 0 for r in ratios.values())
     info = benchmark.extra_info
-    for cid in cases:
-        assert info["alone_ms_per_step"][cid] > 0 and 0 < info["alone_mfu"][cid] < 1
+    peak = matmul_peak_gflops(vg["device"].type)
+    for cid in cases:  # MFU is GFLOP/s over the probed peak (a median commutes with the division)
+        assert info["alone_mfu"][cid] == pytest.approx(info["alone_gflops"][cid] / peak)
