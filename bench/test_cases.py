@@ -9,8 +9,8 @@ from functools import partial
 import pytest
 
 from vgmodels.check import compare
-from vgmodels.perf import matmul_peak_gflops
 from vgmodels.models import layer_names
+from vgmodels.perf import matmul_peak_gflops
 from vgmodels.remedies import REMEDIES
 from vgmodels.runs import reusable, save
 from vgmodels.seeds import train_seeds
