@@ -117,3 +117,56 @@ def test_interleaved_ratios_cancel_a_linear_drift():
     assert metrics.interleaved_ratios([2.0, 4.0], [6.0]) == [2.0]
     with pytest.raises(ValueError, match="one more base"):
         metrics.interleaved_ratios([1.0], [1.0])
+
+
+def test_update_ratio_at_and_below_unit_norm_and_from_zero():
+    before = [torch.zeros(1, 2), torch.tensor([[0.3, 0.4]]), torch.zeros(1, 2)]  # norms 0, 0.5, 0
+    after = [torch.tensor([[0.3, 0.4]]), torch.tensor([[0.6, 0.8]]), torch.zeros(1, 2)]
+    # a weight that starts at 0 and moves: inf; |dW| 0.5 over |W| 0.5: 1; nothing to nothing: 0
+    assert metrics.update_ratio(before, after).tolist() == [math.inf, 1.0, 0.0]
+
+
+def test_saturation_counts_strictly_beyond_the_bounds():
+    h = torch.tensor([0.01, 0.99, 0.5, 0.995, 0.005])  # the bounds themselves do not count
+    assert metrics.saturation(h, "sigmoid") == pytest.approx(2 / 5)
+    assert metrics.saturation(torch.tensor([0.99, -0.99, 0.995, -0.999]), "tanh") == 0.5
+    assert metrics.saturation(h, "relu") is None
+
+
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu", "prelu", "elu"])
+def test_dead_fraction_for_every_relu_family_activation(activation):
+    z = torch.tensor([[0.5, -1.0], [0.2, 0.0]])  # (B, units): unit 2 is never positive
+    assert metrics.dead_fraction(z, activation) == 0.5
+
+
+def test_dead_fraction_is_none_for_saturating_activations():
+    assert metrics.dead_fraction(torch.zeros(2, 2), "sigmoid") is None
+
+
+def test_plateau_skips_nan_and_none_wherever_they_sit():
+    assert metrics.plateau_epoch([math.nan, 0.5, 0.8]) == 3
+    assert metrics.plateau_epoch([None, 0.795, 0.8]) == 2
+
+
+def test_vanishing_ratio_uses_the_last_hidden_layer_and_rejects_non_finite_ends():
+    assert metrics.vanishing_ratio([1e-3, 1e-1, 5.0]) == pytest.approx(1e-2)  # h1, h2, out
+    assert metrics.vanishing_ratio([math.inf, 1.0, 1.0]) is None
+    assert metrics.vanishing_ratio([math.nan, 1.0, 1.0]) is None
+    assert metrics.vanishing_ratio([1.0, math.inf, 1.0]) is None
+    assert metrics.vanishing_ratio([1.0, 1.0]) is None
+
+
+def test_max_relative_difference_skips_missing_layers_and_rejects_ragged_ones():
+    assert metrics.max_relative_difference([{"g": [1.0, 2.0]}], [{"g": None}], "g") is None
+    with pytest.raises(ValueError):
+        metrics.max_relative_difference([{"g": [1.0, 2.0]}], [{"g": [1.0]}], "g")
+
+
+def test_accuracy_takes_the_argmax_over_classes():
+    logits = torch.tensor([[0.1, 0.9, 0.0], [0.8, 0.1, 0.1], [0.2, 0.3, 0.5]])
+    assert metrics.accuracy(logits, torch.tensor([1, 0, 0])) == pytest.approx(2 / 3)
+
+
+def test_finite_or_none():
+    assert metrics.finite_or_none(2.5) == 2.5
+    assert [metrics.finite_or_none(x) for x in (math.nan, math.inf, -math.inf, None)] == [None] * 4
