@@ -90,7 +90,4 @@ def test_case(benchmark, case_id, vg, dataset):
     if vg["baseline"] is not None:
         (row,) = [x for x in compare(records, vg["baseline"]) if x.case == case_id]
         if row.regressed:
-            pytest.fail(
-                f"{case_id}: test_acc {row.current:.4f} below baseline {row.baseline:.4f} "
-                f"- tolerance {row.tolerance:.4f}"
-            )
+            pytest.fail(row.reason)  # the verdict and every quantity that moved, worst first
