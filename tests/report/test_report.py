@@ -56,14 +56,15 @@ def test_every_figure_exists_and_is_referenced(site):
     html = (site / "index.html").read_text()
     figures = sorted(p.name for p in (site / "figures").iterdir())
     # derivatives, depth, the 4 families with records, grad-layer, heatmaps, saturation, time,
-    # schedule: a family whose cases are all missing gets no curves figure
-    assert len(figures) == 11
+    # schedule, and the layer-wise section's growth figure: a family whose cases are all missing
+    # gets no curves figure
+    assert len(figures) == 12
     for name in figures:
         assert f'src="figures/{name}"' in html
     assert missing_references(html, site) == []
-    assert html.count('<figure id="fig-') == 11
+    assert html.count('<figure id="fig-') == 12
     assert (site / ".nojekyll").exists() and (site / "results.json").exists()
-    assert "Figure 11." in html and "Table 3." in html and "Figure 12." not in html
+    assert "Figure 12." in html and "Table 5." in html and "Figure 13." not in html
 
 
 def test_diverged_and_missing_cases_are_shown(site):
