@@ -73,8 +73,8 @@ def run_info(records: list[dict], bench_info: dict) -> dict:
         # the machine as the run saw it; records of seeds trained at once name their 1-thread worker
         "device_name": bench_info.get("device_name") or _machines(records),
         "peak_gflops": bench_info.get("peak_gflops") or first["peak_gflops"],
-        "torch": first["torch"],
-        "python": first["python"],
+        "torch": ", ".join(sorted({r["torch"] for r in records})),
+        "python": ", ".join(sorted({r["python"] for r in records})),
         "n_train": first["n_train"],
         "n_val": first["n_val"],
         "n_test": first["n_test"],
