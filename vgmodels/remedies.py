@@ -56,6 +56,25 @@ def _relu(**kw):
     return dict(activation="relu", **kw)
 
 
+def _full_budget(case: Case, description: str) -> Case:
+    """The same schedule with every stage the profile's epochs: the sources' own budget."""
+    train = replace(case.train, budget="full")
+    return replace(case, id=f"{case.id}_full", description=description, train=train, heavy=True)
+
+
+LAYERWISE_PAPER = _case(
+    "layerwise_paper",
+    "layerwise",
+    "the article's 7 trainings of a growing 2-2-2-1 network, profile budget split",
+    replace(BASE_TRAIN, schedule="layerwise_paper"),
+)
+LAYERWISE_GREEDY = _case(
+    "layerwise_greedy",
+    "layerwise",
+    "the course's 4 stages, new head and optimizer each, profile budget split",
+    replace(BASE_TRAIN, schedule="layerwise_greedy"),
+)
+
 _CASES = [
     _case("depth3", "problem", "3 hidden sigmoid layers: shallow enough to learn", depth=3),
     _case("depth5", "problem", "5 hidden sigmoid layers", depth=5),
@@ -93,34 +112,12 @@ _CASES = [
     _case("mynorm", "normalization", "whole-tensor (x-mean)/std after each Linear", norm="mynorm"),
     _case("skip", "skip", "the course's adds: h1 -> h3 and h4 -> h7 (S2)", skip="course"),
     _case("skip_article", "skip", "the article's one add: h1 -> h3 (S1)", skip="article"),
-    _case(
-        "layerwise_paper",
-        "layerwise",
-        "the article's 7 trainings of a growing 2-2-2-1 network, profile budget split",
-        replace(BASE_TRAIN, schedule="layerwise_paper"),
-    ),  # fmt: skip
-    Case(
-        "layerwise_paper_full",
-        "layerwise",
-        "the article's 7 trainings, every stage the profile's epochs (last 3x)",
-        BASE_MODEL,
-        replace(BASE_TRAIN, schedule="layerwise_paper", budget="full"),
-        heavy=True,
+    LAYERWISE_PAPER,
+    _full_budget(
+        LAYERWISE_PAPER, "the article's 7 trainings, every stage the profile's epochs (last 3x)"
     ),
-    _case(
-        "layerwise_greedy",
-        "layerwise",
-        "the course's 4 stages, new head and optimizer each, profile budget split",
-        replace(BASE_TRAIN, schedule="layerwise_greedy"),
-    ),  # fmt: skip
-    Case(
-        "layerwise_greedy_full",
-        "layerwise",
-        "the course's 4 stages, every stage the profile's epochs",
-        BASE_MODEL,
-        replace(BASE_TRAIN, schedule="layerwise_greedy", budget="full"),
-        heavy=True,
-    ),
+    LAYERWISE_GREEDY,
+    _full_budget(LAYERWISE_GREEDY, "the course's 4 stages, every stage the profile's epochs"),
     _case(
         "grad_norm",
         "gradnorm",

@@ -45,9 +45,6 @@ class SequenceClassifier(nn.Module):
             hs.append(h)
         return self.head(hs[-1][-1]), hs
 
-    def linears(self) -> list[nn.Module]:
-        return [self.head]
-
 
 def layer_weights(model: SequenceClassifier) -> list[torch.Tensor]:
     """Input-to-hidden and hidden-to-hidden weights of each recurrent layer, then the head's."""
