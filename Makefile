@@ -36,6 +36,7 @@ test: install
 	mkdir -p results
 	$(PY) -m pytest bench/ -p no:cacheprovider --vg-profile smoke \
 	  --vg-baseline bench/baselines/smoke.json --benchmark-json results/bench-smoke.json
+	$(PY) -m vgmodels.report --results results/bench-smoke.json --out results/site-smoke
 
 # Regenerate the committed accuracy baselines (3 seeds each).
 baselines: install

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import platform
+import time
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -13,9 +15,11 @@ from vgmodels.cli import folder_output_problem
 from vgmodels.data import DataError, load_fashion_mnist
 from vgmodels.perf import device_name, matmul_peak_gflops, resolve_device
 from vgmodels.profiles import DEFAULT_PROFILE, PROFILES, get_profile
+from vgmodels.record import peak_rss_mb
 from vgmodels.remedies import REMEDIES
 from vgmodels.results import MAX_SEED, ResultsError, read_json
-from vgmodels.runs import default_folder
+from vgmodels.runs import default_folder, reusable, save
+from vgmodels.seeds import default_cpus, train_seeds, workers_for
 
 
 def pytest_addoption(parser):
@@ -30,6 +34,10 @@ def pytest_addoption(parser):
     g.addoption(
         "--vg-resume", action="store_true", help="reuse the runs folder's records of identical runs"
     )
+    g.addoption(
+        "--vg-workers", default=None, type=int,
+        help="runs training at once (default: one per CPU core on the CPU; 1 = one after another)",
+    )  # fmt: skip
 
 
 def _settings(config) -> dict:
@@ -84,16 +92,24 @@ def _settings(config) -> dict:
                 f"--vg-baseline {path} is for profile {baseline.get('profile')!r}, "
                 f"this run is {profile.name!r}"
             )
+    workers = config.getoption("--vg-workers")
+    if workers is not None and workers < 1:
+        raise pytest.UsageError(f"--vg-workers {workers}: accepted a whole number >= 1")
     config._vg_settings = {
         "profile": profile, "device": device, "cases": ids, "seeds": seeds, "baseline": baseline,
-        "runs": Path(runs), "resume": config.getoption("--vg-resume"),
+        "runs": Path(runs), "resume": config.getoption("--vg-resume"), "workers": workers,
     }  # fmt: skip
     return config._vg_settings
 
 
 def pytest_configure(config):
+    config._vg_wall = {"session_start": time.time()}  # what the report's wall-time line states
     if config.getoption("--vg-profile", None) is not None:
         _settings(config)
+
+
+def pytest_sessionfinish(session):
+    session.config._vg_wall["session_end"] = time.time()
 
 
 def pytest_generate_tests(metafunc):
@@ -118,6 +134,69 @@ def dataset(vg):
     return data.to(vg["device"])
 
 
+class Plan:
+    """The session's runs: the records reused from the runs folder, and those to train.
+
+    Where several runs train at once, every run of every case is queued on the engine before the
+    first case waits for its own, costliest first, so the cores stay busy across cases; each case
+    then collects its records (a record is written to the runs folder the moment it finishes,
+    whichever case is waiting). Else each case trains its seeds itself, one after another.
+    """
+
+    def __init__(self, vg: dict, data, wall: dict):
+        self.vg, self.data, self.wall = vg, data, wall
+        profile, device, folder = vg["profile"], vg["device"], vg["runs"]
+        self.reused: dict = {}
+        for cid in vg["cases"]:
+            for s in vg["seeds"]:
+                rec = reusable(folder, REMEDIES[cid], profile, s, device) if vg["resume"] else None
+                if rec is not None:
+                    self.reused[(cid, s)] = rec
+        todo = [(c, s) for c in vg["cases"] for s in vg["seeds"] if (c, s) not in self.reused]
+        # from the session's plan, not from what is left to train: a resumed session gives its
+        # runs the threads an uninterrupted one does (the thread count can move the last bits)
+        self.workers = vg["workers"] or workers_for(len(vg["cases"]) * len(vg["seeds"]), device)
+        self.queue = None
+        if self.workers > 1 and todo:
+            from vgmodels import engine  # imports Ray: only where runs train at once
+
+            engine.start(cpus=self.workers)
+            self.queue = engine.Runs(
+                data, self.workers, device.type, lambda _key, rec: save(folder, rec)
+            )
+            wall["training_start"] = time.time()
+            self.queue.submit([((c, s), REMEDIES[c], profile, s, None) for c, s in todo])
+
+    def records(self, case_id: str) -> tuple[list[dict], list[int]]:
+        """(this case's records in seed order, the seeds reused); trains what is missing."""
+        seeds = self.vg["seeds"]
+        todo = [s for s in seeds if (case_id, s) not in self.reused]
+        if self.queue is not None:
+            fresh = self.queue.collect([(case_id, s) for s in todo])
+            if not self.queue.pending:
+                self.wall["training_end"] = time.time()
+        else:
+            self.wall.setdefault("training_start", time.time())
+            fresh = train_seeds(
+                REMEDIES[case_id], self.vg["profile"], todo, self.vg["device"], self.data,
+                workers=1, on_record=partial(save, self.vg["runs"]),
+            )  # fmt: skip
+            self.wall["training_end"] = time.time()
+        by_seed = {r["seed"]: r for r in fresh}
+        records = [self.reused.get((case_id, s)) or by_seed[s] for s in seeds]
+        return records, [s for s in seeds if (case_id, s) in self.reused]
+
+
+@pytest.fixture(scope="session")
+def plan(vg, dataset, request):
+    p = Plan(vg, dataset, request.config._vg_wall)
+    yield p
+    if p.queue is not None:
+        from vgmodels import engine
+
+        engine.stop()
+
+
 def pytest_benchmark_update_json(config, benchmarks, output_json):
     """Run information beside the benchmarks: device, versions, profile, probed fp32 peak."""
     s = _settings(config)
@@ -135,4 +214,9 @@ def pytest_benchmark_update_json(config, benchmarks, output_json):
         "python": platform.python_version(),
         "threads": torch.get_num_threads(),
         "peak_gflops": matmul_peak_gflops(dev.type),
+        "cores": default_cpus(),
+        "peak_rss_mb": peak_rss_mb(),  # this process: data, records, the speed benchmarks
+        # seconds since the session started (this JSON is written at its end), and when the
+        # trainings of the cases ran: the report's wall-time line
+        "wall": {**config._vg_wall, "session_seconds": time.time() - config._vg_wall["session_start"]},
     }

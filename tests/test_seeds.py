@@ -1,51 +1,92 @@
-"""Seeds in parallel: the same records as separate runs, one process per seed on the CPU."""
+"""Runs at once on Ray: the same records as the runs alone, whatever else shares the machine."""
 
 import os
 
 import pytest
+import ray
 import torch
 
 from tests.test_train import _strip_timing
+from vgmodels import engine
+from vgmodels.profiles import Profile
 from vgmodels.remedies import REMEDIES
-from vgmodels.seeds import plan, train_seeds
+from vgmodels.seeds import train_seeds, workers_for
 from vgmodels.train import train_case
 
 CPU = torch.device("cpu")
 
 
-def test_plan_splits_the_threads_among_the_seeds(monkeypatch):
-    monkeypatch.delenv("VG_SEED_WORKERS", raising=False)
-    assert plan(3, CPU, threads=2) == (3, 1)
-    assert plan(2, CPU, threads=2) == (2, 1)
-    assert plan(2, CPU, threads=8) == (1, 8)  # workers stay single-threaded: more threads, one seed
-    assert plan(9, CPU, threads=2) == (4, 1)  # at most two processes per thread
-    assert plan(1, CPU, threads=2) == (1, 2)  # one seed keeps every thread
-    assert plan(3, CPU, threads=1) == (1, 1)
-    assert plan(3, torch.device("cuda"), threads=2) == (1, 2)  # one device, one process
-    monkeypatch.setenv("VG_SEED_WORKERS", "1")
-    assert plan(3, CPU, threads=2) == (1, 2)
-    monkeypatch.setenv("VG_SEED_WORKERS", "two")
-    with pytest.raises(ValueError, match="VG_SEED_WORKERS='two': accepted a whole number"):
-        plan(3, CPU, threads=2)
+def test_workers_are_the_cores_on_a_cpu_and_one_elsewhere(monkeypatch):
+    monkeypatch.delenv("VG_WORKERS", raising=False)
+    assert workers_for(3, CPU, cores=2) == 2
+    assert workers_for(1, CPU, cores=2) == 1  # one run keeps every thread
+    assert workers_for(40, CPU, cores=16) == 16
+    assert workers_for(3, CPU, cores=1) == 1
+    assert workers_for(3, torch.device("cuda"), cores=16) == 1  # one device, one process
+    monkeypatch.setenv("VG_WORKERS", "1")
+    assert workers_for(3, CPU, cores=2) == 1
+    monkeypatch.setenv("VG_WORKERS", "3")
+    assert workers_for(5, CPU, cores=2) == 3
+    for bad in ("two", "0"):
+        monkeypatch.setenv("VG_WORKERS", bad)
+        with pytest.raises(ValueError, match=f"VG_WORKERS='{bad}': accepted a whole number"):
+            workers_for(3, CPU, cores=2)
 
 
-def test_parallel_seeds_give_the_records_of_separate_runs(tiny_data, tiny_profile):
-    case = REMEDIES["batchnorm"]
-    par = train_seeds(case, tiny_profile, [3, 0], CPU, tiny_data, workers=2)
+def test_queue_order_is_costliest_first():
+    quick = Profile("quick", epochs=20, seeds=1, recurrent_epochs=2)
+    # 7 x 128 sigmoid, 20 epochs: 20 x 998,912 FLOPs per sample (counted by hand in test_speed)
+    assert engine.cost(REMEDIES["baseline"], quick) == 20 * 998912
+    assert engine.cost(REMEDIES["baseline"], quick, epochs=3) == 3 * 998912
+    assert engine.cost(REMEDIES["depth3"], quick) < engine.cost(REMEDIES["baseline"], quick)
+    # the recurrent budget, not the MLP's
+    lstm = engine.cost(REMEDIES["lstm"], quick)
+    assert lstm == pytest.approx(2 / 3 * engine.cost(REMEDIES["lstm"], quick, epochs=3))
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    engine.start(cpus=2)
+    yield
+    engine.stop()
+
+
+def test_runs_at_once_give_the_records_of_runs_alone(cluster, tiny_data, tiny_profile):
+    """Three cases on a 2-CPU cluster, two at a time, against each run alone on one thread."""
+    jobs = [("bn3", "batchnorm", 3), ("bn0", "batchnorm", 0), ("relu0", "relu", 0)]
+    pids = []
+    q = engine.Runs(tiny_data, 2, "cpu", lambda key, rec: pids.append(key))
+    q.submit([(k, REMEDIES[c], tiny_profile, s, None) for k, c, s in jobs])
+    together = q.collect(["relu0", "bn3", "bn0"])
+    assert sorted(pids) == ["bn0", "bn3", "relu0"] and not q.pending
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        alone = [train_case(case, tiny_profile, s, "cpu", tiny_data) for s in (3, 0)]
+        alone = [train_case(REMEDIES[c], tiny_profile, s, "cpu", tiny_data) for c, s in
+                 [("relu", 0), ("batchnorm", 3), ("batchnorm", 0)]]  # fmt: skip
     finally:
         torch.set_num_threads(threads)
-    assert [r["seed"] for r in par] == [3, 0]
-    assert [r["concurrent_runs"] for r in par] == [2, 2]
-    assert [r["threads"] for r in par] == [1, 1]
-    for p, a in zip(par, alone, strict=True):
-        p, a = _strip_timing(p), _strip_timing(a)
-        p.pop("concurrent_runs"), a.pop("concurrent_runs")
-        assert p == a
-    assert par[0]["history"] != par[1]["history"]
+    assert [(r["case"], r["seed"]) for r in together] == [("relu", 0), ("batchnorm", 3),
+                                                          ("batchnorm", 0)]  # fmt: skip
+    assert [r["concurrent_runs"] for r in together] == [2, 2, 2]
+    assert [r["threads"] for r in together] == [1, 1, 1]
+    for t, a in zip(together, alone, strict=True):
+        assert _strip_timing(t) == _strip_timing(a)
+    assert together[1]["history"] != together[2]["history"]  # seeds differ: the check has teeth
+
+
+def test_a_failing_run_raises_its_error_when_collected(cluster, tiny_data):
+    q = engine.Runs(tiny_data, 2, "tpu")  # train_case refuses the device inside the worker
+    q.submit([("ko", REMEDIES["relu"], Profile("smoke", epochs=1, seeds=1), 0, None)])
+    with pytest.raises(ValueError, match="tpu"):
+        q.collect(["ko"])
+    assert not q.pending and not q.done
+
+
+def test_seeds_of_one_case_train_at_once_on_the_cluster(cluster, tiny_data, tiny_profile):
+    recs = train_seeds(REMEDIES["relu"], tiny_profile, [1, 0], CPU, tiny_data, workers=2)
+    assert [(r["seed"], r["concurrent_runs"], r["threads"]) for r in recs] == [(1, 2, 1), (0, 2, 1)]
+    assert ray.is_initialized()
 
 
 def test_one_seed_trains_in_this_process(monkeypatch, tiny_data, tiny_profile):
@@ -59,7 +100,7 @@ def test_one_seed_trains_in_this_process(monkeypatch, tiny_data, tiny_profile):
 
     monkeypatch.setattr(seeds, "train_case", spy)
     (rec,) = train_seeds(REMEDIES["relu"], tiny_profile, [1], CPU, tiny_data, epochs=1)
-    # a call in a forked worker would land in the worker's copy of `calls`, not in this one
+    # a call in a Ray worker would land in the worker's copy of `calls`, not in this one
     assert calls == [(os.getpid(), "relu", 1, 1)]
     assert (rec["seed"], rec["epochs_run"], rec["concurrent_runs"]) == (1, 1, 1)
     assert rec["threads"] == torch.get_num_threads()

@@ -2,6 +2,7 @@
 
 import json
 import math
+import time
 
 from vgmodels.linear import use_onednn
 from vgmodels.profiles import Profile
@@ -15,7 +16,7 @@ EPOCH_FIELDS = {
 FINAL_FIELDS = {
     "case", "config", "profile", "seed", "device", "torch", "test_acc", "test_loss", "best_val_acc",
     "convergence_epoch", "plateau_epoch", "vanishing_ratio", "diverged", "train_seconds",
-    "samples_per_second", "flops_per_epoch", "mfu",
+    "samples_per_second", "flops_per_epoch", "mfu", "run_seconds", "started_at", "finished_at",
 }  # fmt: skip
 
 
@@ -28,6 +29,11 @@ def _strip_timing(rec):
         "gflops_per_second",
         "mfu",
         "peak_gflops",
+        "run_seconds",
+        "started_at",
+        "finished_at",
+        "concurrent_runs",  # how the run was scheduled, not what it computed
+        "peak_rss_mb",
     ):
         rec.pop(k)
     for h in rec["history"]:
@@ -36,8 +42,13 @@ def _strip_timing(rec):
 
 
 def test_record_has_every_field_and_is_json(tiny_data, tiny_profile):
+    before = time.time()
     rec = train_case(REMEDIES["relu"], tiny_profile, 0, "cpu", tiny_data)
+    after = time.time()
     assert FINAL_FIELDS <= rec.keys()
+    # the whole run holds its training steps, and its clock times bracket it
+    assert before <= rec["started_at"] < rec["finished_at"] <= after
+    assert rec["train_seconds"] < rec["run_seconds"] <= rec["finished_at"] - rec["started_at"] + 0.01
     assert len(rec["history"]) == 2
     for h in rec["history"]:
         assert EPOCH_FIELDS <= h.keys()

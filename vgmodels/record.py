@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import platform
+import sys
 
 import torch
 
@@ -15,6 +16,16 @@ from .remedies import Case
 from .schedules import Phase
 
 SCHEMA = "vgmodels.record/1"
+
+
+def peak_rss_mb() -> float | None:
+    """This process's peak resident memory in MiB (Linux reports KiB, macOS bytes)."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10
 
 
 def phases_entry(phases: list[Phase], layerwise: bool) -> list[dict]:
@@ -81,7 +92,7 @@ def make_record(
         "device": dev.type,
         "device_name": device_name(dev),
         "threads": torch.get_num_threads(),
-        "concurrent_runs": 1,  # train_seeds sets how many seeds shared the machine with this one
+        "concurrent_runs": 1,  # the engine sets how many runs could share the machine with this one
         "torch": torch.__version__,
         "python": platform.python_version(),
         "flush_denormal": bool(flush_denormal and dev.type == "cpu"),
@@ -107,4 +118,9 @@ def make_record(
         "gflops_per_second": flops_total / train_seconds / 1e9 if train_seconds else None,
         "peak_gflops": peak,
         "mfu": mfu(flops_total, train_seconds, peak),
+        # the whole run (set-up, epochs with their evaluations and probes, test) on the wall clock
+        "run_seconds": timing["run_seconds"],
+        "started_at": timing["started_at"],
+        "finished_at": timing["finished_at"],
+        "peak_rss_mb": peak_rss_mb(),  # of the process that ran it, over its life so far
     }

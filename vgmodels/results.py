@@ -62,6 +62,7 @@ OPTIONAL = {
     "flops_per_epoch": NUM, "gflops_per_second": OPT_NUM, "peak_gflops": OPT_NUM, "mfu": OPT_NUM,
     "threads": INT, "concurrent_runs": INT, "n_train": INT, "n_val": INT, "n_test": INT,
     "device_name": (str,), "torch": (str,), "python": (str,), "phases": (list,),
+    "run_seconds": NUM, "started_at": NUM, "finished_at": NUM, "peak_rss_mb": OPT_NUM,
 }  # fmt: skip
 EPOCH = {"epoch": INT, "val_acc": NUM, "train_loss": OPT_NUM, "grad_norm": (list,)}
 PER_LAYER = ("grad_norm", "update_ratio", "act_mean", "act_std", "saturation", "dead")
@@ -130,6 +131,10 @@ def validate_record(rec, where: str) -> dict:
     return rec
 
 
+# benchmarks that time something and hold no run records: bench/test_speed.py, test_sdagd_speed.py
+TIMING_KINDS = ("speed", "sdagd_speed")
+
+
 def records_from_obj(obj, where: str) -> list[dict]:
     """Records in a parsed file: one record, a list of records, or a pytest-benchmark JSON."""
     if isinstance(obj, dict) and "benchmarks" in obj:
@@ -140,7 +145,7 @@ def records_from_obj(obj, where: str) -> list[dict]:
             extra = b.get("extra_info", {}) if isinstance(b, dict) else None
             name = b.get("name", "?") if isinstance(b, dict) else "?"
             if not isinstance(extra, dict) or not isinstance(extra.get("records"), list):
-                if isinstance(extra, dict) and extra.get("kind") == "speed":
+                if isinstance(extra, dict) and extra.get("kind") in TIMING_KINDS:
                     continue
                 raise ResultsError(
                     f"{where}: benchmark {name} has no vgmodels records in extra_info"
@@ -231,10 +236,10 @@ def load_results(paths) -> tuple[list[dict], list[dict], dict]:
         if isinstance(obj, dict) and isinstance(obj.get("benchmarks"), list):
             for b in obj["benchmarks"]:
                 extra = b.get("extra_info", {}) if isinstance(b, dict) else None
-                if isinstance(extra, dict) and extra.get("kind") == "speed":
+                if isinstance(extra, dict) and extra.get("kind") in TIMING_KINDS:
                     speed.append(extra)
         elif isinstance(obj, dict) and isinstance(obj.get("speed"), list):  # a site's results.json
-            speed += [s for s in obj["speed"] if isinstance(s, dict) and s.get("kind") == "speed"]
+            speed += [s for s in obj["speed"] if isinstance(s, dict) and s.get("kind") in TIMING_KINDS]
         if not info and isinstance(obj, dict) and isinstance(obj.get("vgmodels"), dict):
             info = obj["vgmodels"]
     if not records:

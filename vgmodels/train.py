@@ -55,6 +55,7 @@ def train_case(
     flush_denormal: bool = True,
 ) -> dict:
     """Train `case` under `profile` with `seed`; returns the record of DESIGN.md."""
+    started, t_run = time.time(), time.perf_counter()
     dev = device if isinstance(device, torch.device) else resolve_device(device)
     profile = profile.with_epochs(epochs)
     if data is None:
@@ -139,6 +140,7 @@ def train_case(
 
     timing["peak"] = matmul_peak_gflops(dev.type)
     test = evaluate(model, data.test)
+    timing.update(run_seconds=time.perf_counter() - t_run, started_at=started, finished_at=time.time())
     return make_record(
         case, profile, seed, dev, data, phases, history, test, timing, flush_denormal, kernel
     )

@@ -244,7 +244,7 @@ def test_speed_table_from_cases_timed_alone_and_seeds_at_once(records):
     assert row["adam"][1:] == ["–", "–", "–", "–", "–"]  # not timed in that run
     assert "each case alone on 2 threads, 2 epochs of 8,192 samples" in table.caption
     assert (
-        "3 seeds trained at once (3 processes of 1 thread, as the study's multi-seed cases run): "
+        "3 seeds trained at once (3 processes of 1 thread, as the study's runs train): "
         "0.371 s per seed-epoch with validation, 1.31× the throughput of one seed and 8.4× the "
         "seed-style loop's, machine MFU 0.62." in table.caption
     )
@@ -255,10 +255,10 @@ def test_setup_says_when_seeds_shared_the_cpu(records):
     from vgmodels.report.text import setup
 
     alone = dict(setup(run_info(records, {})))
-    assert "Seeds at once" not in alone
+    assert "Runs at once" not in alone
     shared = [dict(r, concurrent_runs=3, threads=1) for r in records]
-    row = dict(setup(run_info(shared, {})))["Seeds at once"]
-    assert row.startswith("the seeds of each case trained 3 at once, one process of 1 thread each;")
+    row = dict(setup(run_info(shared, {})))["Runs at once"]
+    assert row.startswith("3 runs trained at once (Ray tasks), one process of 1 thread each;")
 
 
 def test_setup_names_the_machine_from_the_run_not_from_a_worker(records):

@@ -126,7 +126,7 @@ def test_build_shows_only_sections_with_records(tmp_path):
 def test_sdagd_section_with_the_surfaces(tmp_path, monkeypatch):
     fig = Figure("surfaces", "figures/surfaces.png", "t", "c")
     table = Table("surfaces", "c", ["Optimizer"], [["SDAGD"]], [""])
-    monkeypatch.setattr(sdagd_section, "surface_section", lambda out: (fig, table))
+    monkeypatch.setattr(sdagd_section, "surface_section", lambda out, results=None: (fig, table))
     groups = group([rec("sdagd", 0, 0.5), rec("baseline", 0, 0.1)])
     ctx = sdagd_section.sdagd_section(groups, tmp_path)
     assert ctx["surfaces"] == {"figure": fig, "table": table}

@@ -69,6 +69,7 @@ def report_context(
     out: Path,
     supplement: list[dict] = (),
     swept: list[dict] = (),
+    surfaces=None,
 ) -> dict:
     """The template's variables; writes the figures and table1.csv into `out`."""
     groups = by_case(records)
@@ -95,8 +96,10 @@ def report_context(
         "tables": {
             "results": tables.table1(s, diag),
             "ranking": tables.ranking_table(s, diag, changes),
-            "speed": tables.speed_table(s, speed),
+            "speed": tables.speed_table(s, speed, info.get("wall", {}).get("share", {})),
         },
         "missing": [x.case for x in s.values() if x.missing],
-        "sections": build_sections(records, out / "figures", list(supplement), list(swept)),
+        "sections": build_sections(
+            records, out / "figures", list(supplement), list(swept), surfaces
+        ),
     }

@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
 import html.parser
 import logging
+import multiprocessing
 import shutil
+import time
 from collections import Counter
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import jinja2
+import torch
 
 from .. import __version__
 from ..data import PROJECT_ROOT
 from ..results import write_json_atomic
+from ..surfaces import compare
 from .context import report_context
 from .partition import partition
 from .references import link_citations
 from .site_folder import OutFolderError, check_replaceable, make_temporary, swap_in
+from .walltime import wall_info, wall_text
 
 TEMPLATES = PROJECT_ROOT / "templates"
 
@@ -85,6 +92,26 @@ def run_info(records: list[dict], bench_info: dict) -> dict:
     }
 
 
+def _surfaces_in_child() -> dict:
+    torch.set_num_threads(1)  # a forked child starts no thread team of its own
+    return compare()
+
+
+@contextlib.contextmanager
+def surfaces_beside(needed: bool):
+    """The toy surfaces' descents (`vgmodels.surfaces.compare`, about 12 s of Python on one core)
+    run in a forked second process while this one draws the figures; yields a callable that
+    waits for them (None when not `needed`). A kept library (concurrent.futures) runs this one
+    call: it trains nothing, so it needs no Ray."""
+    if not needed:
+        yield None
+        return
+    ctx = multiprocessing.get_context("fork")
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=ctx) as pool:
+        future = pool.submit(_surfaces_in_child)
+        yield future.result
+
+
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
@@ -101,12 +128,16 @@ def render_html(
     records: list[dict], speed: list[dict], bench_info: dict, out: Path, has_pdf: bool = True
 ) -> str:
     """Figures into out/figures, the stylesheet beside; returns the HTML text."""
+    t0 = time.perf_counter()
     main, supplement, swept = partition(records)
     info = run_info(main, bench_info)
     info["speed"] = speed
-    context = report_context(main, speed, info, out, supplement, swept)
+    info["wall"] = wall_info(main, bench_info)
+    with surfaces_beside(any(r["case"].startswith("sdagd") for r in main)) as surfaces:
+        context = report_context(main, speed, info, out, supplement, swept, surfaces)
     shutil.copy(TEMPLATES / "report.css", out / "report.css")
     template = _environment().get_template("report.html")
+    context["setup"].append(("Wall time", wall_text(info["wall"], time.perf_counter() - t0)))
     return template.render(version=__version__, has_pdf=has_pdf, info=info, **context)
 
 

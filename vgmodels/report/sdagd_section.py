@@ -69,18 +69,22 @@ def depth_figure(groups: dict[str, list[dict]], out: Path) -> Figure:
                   "t-intervals (none with one seed). The dotted line is chance.")  # fmt: skip
 
 
-def surface_section(out: Path) -> tuple[Figure, Table]:
-    """The error-surface figure and table; loaded only when SDAGD is in the records (20 s)."""
+def surface_section(out: Path, results=None) -> tuple[Figure, Table]:
+    """The error-surface figure and table; loaded only when SDAGD is in the records."""
     from .surface_section import surface_section as surfaces
 
-    return surfaces(out)
+    return surfaces(out, results() if results is not None else None)
 
 
-def sdagd_section(groups: dict[str, list[dict]], out: Path) -> dict | None:
-    """Intro, the surfaces, the depth figure and table; None without SDAGD records."""
+def sdagd_section(groups: dict[str, list[dict]], out: Path, surfaces=None) -> dict | None:
+    """Intro, the surfaces, the depth figure and table; None without SDAGD records.
+
+    `surfaces`: a callable giving `vgmodels.surfaces.compare()`'s results, when another process
+    computes them meanwhile (about 12 s of Python on one core); None computes them here.
+    """
     if not present(groups, SDAGD_DEPTHS.values()):
         return None
-    surfaces = surface_section(out)
+    surfaces = surface_section(out, surfaces)
     return {
         "intro": INTRO,
         "surfaces": {"figure": surfaces[0], "table": surfaces[1]},

@@ -62,8 +62,9 @@ def claims_table(rows: list[ClaimRow]) -> Table:
 
 
 def build(
-    records: list[dict], fig_dir: Path, supplement: list[dict] = (), swept: list[dict] = ()
-) -> dict:
+    records: list[dict], fig_dir: Path, supplement: list[dict] = (), swept: list[dict] = (),
+    surfaces=None,
+) -> dict:  # fmt: skip
     """Every new section's context (None where its records are absent); writes their figures.
 
     `supplement`: runs of another profile that only the claims needing them read (paper300);
@@ -81,6 +82,6 @@ def build(
         },  # fmt: skip
         "layerwise": layerwise_section(groups, fig_dir),
         "recurrent": recurrent_section(groups, fig_dir),
-        "sdagd": sdagd_section(groups, fig_dir),
+        "sdagd": sdagd_section(groups, fig_dir, surfaces),
         "sweeps": sweeps_section(list(swept), fig_dir) if swept else None,
     }

@@ -50,7 +50,7 @@ def surfaces_table(results: dict) -> Table:
     return Table("surfaces", caption, ["Optimizer", *steps.columns], rows, [""] * len(rows))
 
 
-def surface_section(out: Path) -> tuple[Figure, Table]:
-    """Runs every optimizer on every surface once; the figure and the table."""
-    results = compare()
+def surface_section(out: Path, results: dict | None = None) -> tuple[Figure, Table]:
+    """The figure and the table of `results` (default: every optimizer run on every surface now)."""
+    results = compare() if results is None else results
     return surfaces_figure(results, out), surfaces_table(results)

@@ -127,8 +127,12 @@ def ranking_table(
     return Table("ranking", caption, cols, rows, classes)
 
 
-def speed_table(summaries: dict[str, CaseSummary], speed: list[dict]) -> Table:
-    """Per-case seconds per epoch, GFLOP/s and MFU, relative to baseline; the seed-loop ratio."""
+def speed_table(
+    summaries: dict[str, CaseSummary], speed: list[dict], share: dict[str, float] | None = None
+) -> Table:
+    """Per-case seconds per epoch, GFLOP/s and MFU, relative to baseline; the seed-loop ratio;
+    each case's share of the machine while the study trained (`share`, where known)."""
+    share = share or {}
     base = summaries["baseline"]
     interleaved = next((sp for sp in speed if sp.get("relative_seconds")), None)
     alone = interleaved is not None and "alone_ms_per_step" in interleaved
@@ -152,6 +156,7 @@ def speed_table(summaries: dict[str, CaseSummary], speed: list[dict]) -> Table:
         rows.append([
             s.case, *first, "–" if rel is None else f"{rel:.2f}",
             "–" if gf is None else f"{gf:.0f}", "–" if mfu is None else f"{mfu:.2f}",
+            *([f"{share[s.case]:.1%}" if s.case in share else "–"] if share else []),
         ])  # fmt: skip
         classes.append("slow" if rel is not None and rel > 1.5 else "")
     if alone:
@@ -210,7 +215,7 @@ def speed_table(summaries: dict[str, CaseSummary], speed: list[dict]) -> Table:
             caption += (
                 f" {sp['seeds']} seeds trained at once ({sp['seeds_concurrent_runs']} processes of "
                 f"{sp['seeds_threads']} thread{'s' if sp['seeds_threads'] > 1 else ''}, as the "
-                f"study's multi-seed cases run): {sp['seeds_wall_seconds_per_seed_epoch']:.3f} s per "
+                f"study's runs train): {sp['seeds_wall_seconds_per_seed_epoch']:.3f} s per "
                 f"seed-epoch with validation"
             )
             if sp.get("seeds_gain_epoch_wall"):
@@ -223,6 +228,11 @@ def speed_table(summaries: dict[str, CaseSummary], speed: list[dict]) -> Table:
                 f" Denormals on {sp['case']}: {sp['flush_seconds_per_epoch']:.3f} s per epoch flushed, "
                 f"{sp['no_flush_seconds_per_epoch']:.3f} s kept ({sp['slowdown_without_flush']:.2f}×)."
             )
+    if share:
+        caption += (
+            " Share: the case's runs' core-seconds in the study (whole runs, evaluation included) "
+            "over the machine's core-seconds from the first run's start to the last run's end."
+        )
     first = ["ms / step", "baseline beside"] if alone else ["s / epoch"]
-    cols = ["Case", *first, "× baseline", "GFLOP/s", "MFU"]
+    cols = ["Case", *first, "× baseline", "GFLOP/s", "MFU", *(["Share"] if share else [])]
     return Table("speed", caption, cols, rows, classes)

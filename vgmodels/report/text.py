@@ -133,11 +133,11 @@ def setup(info: dict) -> list[tuple[str, str]]:
     if info.get("concurrent_runs", 1) > 1:
         threads = "/".join(map(str, info["run_threads"])) or "?"
         rows.append((
-            "Seeds at once",
-            f"the seeds of each case trained {info['concurrent_runs']} at once, one process of "
+            "Runs at once",
+            f"{info['concurrent_runs']} runs trained at once (Ray tasks), one process of "
             f"{threads} thread{'' if threads == '1' else 's'} each; their seconds (Table 1, the "
             "wall-time figure) are those of runs sharing the CPU, while the speed table times each case "
-            "alone; each record equals a separate run on that many threads",
+            "alone; each record equals a run alone on that many threads",
         ))  # fmt: skip
     optimizers = "fused Adam/AdamW, multi-tensor SGD and RMSprop"
     if info.get("linear_kernel") == "onednn":

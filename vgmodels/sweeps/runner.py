@@ -12,19 +12,15 @@ numbers are those of the same `train_case` call made alone.
 from __future__ import annotations
 
 import json
-import logging
-import os
 import sys
 import time
-import warnings
 from pathlib import Path
 
-import ray
-import torch
+import ray  # noqa: F401 - the cluster the runs go to (sweep.py stops it through here)
 
-from ..data import Dataset, Split
+from .. import engine
+from ..data import Dataset
 from ..results import write_json_atomic
-from ..train import train_case
 from .grid import Run
 
 
@@ -52,43 +48,9 @@ def is_done(out: Path, run: Run) -> bool:
     )
 
 
-def data_arrays(data: Dataset) -> dict:
-    """The splits as numpy arrays: Ray maps them from the object store without a copy."""
-    out = {"source": data.source}
-    for name in ("train", "val", "test"):
-        split = getattr(data, name)
-        out[name] = (split.x.numpy(), split.y.numpy())
-    return out
-
-
-def _dataset(arrays: dict) -> Dataset:
-    with warnings.catch_warnings():  # read-only object-store memory; training never writes it
-        warnings.simplefilter("ignore", UserWarning)
-        splits = [
-            Split(*(torch.from_numpy(a) for a in arrays[n])) for n in ("train", "val", "test")
-        ]
-    return Dataset(*splits, arrays["source"])
-
-
-@ray.remote(num_cpus=1)
-def train_task(run: Run, arrays: dict) -> dict:
-    """One training in a Ray worker, single-threaded; the record gains its start and end times."""
-    torch.set_num_threads(1)  # one core per task: Ray counts it as 1 CPU
-    started = time.time()
-    rec = train_case(run.case, run.profile, run.seed, "auto", _dataset(arrays))
-    rec["sweep"] = {**run.sweep, "started_at": started, "finished_at": time.time()}
-    return rec
-
-
 def start_ray(address: str | None, cpus: int) -> int:
     """Connect to `address`, or start a local cluster of `cpus` CPUs; returns the cluster's CPUs."""
-    quiet = dict(include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
-    if address:
-        package = str(Path(__file__).resolve().parent.parent)  # the same code on every node
-        ray.init(address=address, runtime_env={"py_modules": [package]}, **quiet)
-    else:
-        ray.init(address="local", num_cpus=cpus, **quiet)
-    return int(ray.cluster_resources().get("CPU", cpus))
+    return engine.start(address, cpus)
 
 
 class Progress:
@@ -124,27 +86,23 @@ def run_all(runs: list[Run], out: Path, data: Dataset, cluster_cpus: int,
             gpus_per_run: float = 0.0) -> tuple[int, int]:  # fmt: skip
     """Train every run on the connected Ray cluster; returns (records written, runs failed)."""
     session = time.strftime("%Y-%m-%dT%H:%M:%S")
-    data_ref = ray.put(data_arrays(data))  # once: every task maps the same object
-    task = train_task.options(num_gpus=gpus_per_run) if gpus_per_run else train_task
-    # longest first: the last runs to start are short ones, so the cores finish together
-    order = sorted(runs, key=lambda r: r.case.model.depth * r.profile.epochs, reverse=True)
-    pending = {task.remote(r, data_ref): r for r in order}
+    by_key = {r.key: r for r in runs}
+    queue = engine.Runs(data, cluster_cpus, "auto", gpus_per_run=gpus_per_run)
+    queue.submit([(r.key, r.case, r.profile, r.seed, None) for r in runs])
     progress, written, failed = Progress(len(runs)), 0, 0
     try:
-        while pending:
-            (ref,), _ = ray.wait(list(pending), num_returns=1)
-            run = pending.pop(ref)
-            try:
-                rec = ray.get(ref)
-            except (ray.exceptions.RayError, RuntimeError, ValueError) as e:
+        while queue.pending:
+            key, rec = queue.next()
+            if isinstance(rec, BaseException):
                 failed += 1
-                progress.done(run.key, f"failed: {str(e).strip().splitlines()[-1][:200]}")
+                progress.done(key, f"failed: {str(rec).strip().splitlines()[-1][:200]}")
                 continue
-            rec["concurrent_runs"] = min(cluster_cpus, len(runs))
-            rec["sweep"].update(session=session, cluster_cpus=cluster_cpus)
-            write_json_atomic(record_path(out, run), rec)
+            rec["sweep"] = {**by_key[key].sweep, "started_at": rec["started_at"],
+                            "finished_at": rec["finished_at"], "session": session,
+                            "cluster_cpus": cluster_cpus}  # fmt: skip
+            write_json_atomic(record_path(out, by_key[key]), rec)
             written += 1
-            progress.done(run.key, _status(rec))
+            progress.done(key, _status(rec))
     finally:
         progress.close()
     return written, failed
@@ -152,4 +110,4 @@ def run_all(runs: list[Run], out: Path, data: Dataset, cluster_cpus: int,
 
 def default_cpus() -> int:
     """The cores this process may use."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return engine.default_cpus()

@@ -1,0 +1,146 @@
+"""Many trainings at once: Ray tasks on a local cluster (or one at an address).
+
+The one engine for the benchmark's runs (every case and seed of a session), the seeds of a case
+and the sweeps. A step of the 7 x 128 MLP is a chain of small products (512 x 128 x 128) and
+elementwise ops; split over two threads each op waits for both, so two threads run an epoch only
+about 1.5x faster than one. Separate single-threaded runs share the cores with no such waits.
+Each task is one unchanged call of `train_case` with one thread, so a record is the one the same
+single-threaded run gives alone; only its timing fields and `concurrent_runs` tell them apart.
+
+Plain tasks, not Ray Tune or a pool of actors: every run is one call with a fixed budget, a task
+per run lets Ray hand the next run to whichever core frees first, and `ray.wait` yields runs as
+they finish, so each record is written the moment it exists.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Callable, Hashable
+from pathlib import Path
+
+import ray
+import torch
+
+from .data import Dataset, Split
+from .models import flops_per_sample
+from .profiles import Profile
+from .remedies import Case
+from .schedules import phases_for
+from .seeds import default_cpus
+from .train import train_case
+
+
+def start(address: str | None = None, cpus: int | None = None) -> int:
+    """Connect to `address`, or start a local cluster of `cpus` CPUs; returns the cluster's CPUs.
+
+    A cluster this process already joined is reused as it is.
+    """
+    cpus = cpus or default_cpus()
+    if not ray.is_initialized():
+        quiet = dict(include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
+        if address:
+            package = str(Path(__file__).resolve().parent)  # the same code on every node
+            ray.init(address=address, runtime_env={"py_modules": [package]}, **quiet)
+        else:
+            ray.init(address="local", num_cpus=cpus, **quiet)
+    return int(ray.cluster_resources().get("CPU", cpus))
+
+
+def stop() -> None:
+    """Stop the local cluster (or leave a remote one)."""
+    ray.shutdown()
+
+
+def data_arrays(data: Dataset) -> dict:
+    """The splits as numpy arrays: Ray maps them from the object store without a copy."""
+    out = {"source": data.source}
+    for name in ("train", "val", "test"):
+        split = getattr(data, name)
+        out[name] = (split.x.cpu().numpy(), split.y.cpu().numpy())
+    return out
+
+
+def dataset(arrays: dict) -> Dataset:
+    with warnings.catch_warnings():  # read-only object-store memory; training never writes it
+        warnings.simplefilter("ignore", UserWarning)
+        splits = [
+            Split(*(torch.from_numpy(a) for a in arrays[n])) for n in ("train", "val", "test")
+        ]
+    return Dataset(*splits, arrays["source"])
+
+
+@ray.remote(num_cpus=1)
+def train_task(case: Case, profile: Profile, seed: int, arrays: dict, device: str = "auto",
+               epochs: int | None = None) -> dict:  # fmt: skip
+    """One training in a Ray worker, single-threaded (Ray counts the task as one CPU)."""
+    torch.set_num_threads(1)
+    return train_case(case, profile, seed, device, dataset(arrays), epochs=epochs)
+
+
+def cost(case: Case, profile: Profile, epochs: int | None = None) -> float:
+    """A run's FLOPs per training sample summed over its epochs: the order of the queue."""
+    p = profile.with_epochs(epochs)
+    cfg, tc = case.model, case.train
+    phases = phases_for(tc.schedule, p.epochs_for(cfg.recurrent), cfg.depth, p.exact_layerwise,
+                        tc.budget)  # fmt: skip
+    return sum(flops_per_sample(cfg, ph.active_depth, ph.trainable) * ph.epochs for ph in phases)
+
+
+class Runs:
+    """Trainings submitted at once, longest first, and collected by key as they finish.
+
+    `on_record(key, record)` gets every record the moment this process sees it finish, whichever
+    key is being waited for; each record's `concurrent_runs` is the number of runs that could
+    train at the same time (the cluster's CPUs, or fewer runs).
+    """
+
+    def __init__(self, data: Dataset, cpus: int, device: str = "auto",
+                 on_record: Callable[[Hashable, dict], None] | None = None, gpus_per_run: float = 0.0):  # fmt: skip
+        self.data_ref = ray.put(data_arrays(data))  # once: every task maps the same object
+        self.cpus, self.device, self.on_record = cpus, device, on_record
+        self.task = train_task.options(num_gpus=gpus_per_run) if gpus_per_run else train_task
+        self.pending: dict = {}  # ObjectRef -> key
+        self.done: dict = {}  # key -> record, or the exception the run raised
+        self.submitted = 0
+
+    def submit(self, runs: list[tuple[Hashable, Case, Profile, int, int | None]]) -> None:
+        """Queue (key, case, profile, seed, epochs) runs, the costliest first: the last to start
+        are short ones, so the cores finish together."""
+        self.submitted += len(runs)
+        for key, case, profile, seed, epochs in sorted(
+            runs, key=lambda r: cost(r[1], r[2], r[4]), reverse=True
+        ):
+            ref = self.task.remote(case, profile, seed, self.data_ref, self.device, epochs)
+            self.pending[ref] = key
+
+    def _take(self, ref) -> None:
+        key = self.pending.pop(ref)
+        try:
+            rec = ray.get(ref)
+        except ray.exceptions.RayTaskError as e:  # the run's own exception, re-raised by collect
+            self.done[key] = e.as_instanceof_cause()
+            return
+        rec["concurrent_runs"] = min(self.cpus, self.submitted)
+        self.done[key] = rec
+        if self.on_record is not None:
+            self.on_record(key, rec)
+
+    def next(self) -> tuple[Hashable, dict | BaseException]:
+        """The next run to finish: (key, record or the exception it raised)."""
+        (ref,), _ = ray.wait(list(self.pending), num_returns=1)
+        key = self.pending[ref]
+        self._take(ref)
+        return key, self.done.pop(key)
+
+    def collect(self, keys: list[Hashable]) -> list[dict]:
+        """The records of `keys` in that order, waiting for those still running; a run that
+        failed raises its exception here."""
+        while any(k not in self.done for k in keys):
+            (ref,), _ = ray.wait(list(self.pending), num_returns=1)
+            self._take(ref)
+        out = [self.done.pop(k) for k in keys]
+        for r in out:
+            if isinstance(r, BaseException):
+                raise r
+        return out

@@ -1,0 +1,75 @@
+"""The run's wall time: total, training, rendering, and the share of the machine each case had."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+
+def wall_info(records: list[dict], bench_info: dict) -> dict:
+    """What the wall-time line states, from the bench's clock and the records' own clocks.
+
+    Training time is the span from the first run's start to the last run's end. A case's share
+    of the machine is its runs' core-seconds (each run's seconds times its threads) over the
+    machine's core-seconds in that span: 0.5 for a case that alone had one of two cores for the
+    whole span, 1/45 on average when 45 cases share it.
+    """
+    timed = [r for r in records if "run_seconds" in r and "started_at" in r]
+    wall = bench_info.get("wall") or {}
+    out = {"session_seconds": wall.get("session_seconds"), "runs": len(timed)}
+    if not timed or not wall:  # records of several sessions: no one span they shared
+        return {**out, "training_seconds": None, "share": {},
+                "run_seconds": sum(r["run_seconds"] for r in timed)}  # fmt: skip
+    span = max(r["finished_at"] for r in timed) - min(r["started_at"] for r in timed)
+    at_once = max(r.get("concurrent_runs", 1) for r in timed)
+    threads = max(r.get("threads", 1) for r in timed)
+    cores = bench_info.get("cores") or at_once * threads
+    core_seconds: dict[str, float] = defaultdict(float)
+    for r in timed:
+        core_seconds[r["case"]] += r["run_seconds"] * min(r.get("threads", 1), cores)
+    share = {c: s / (cores * span) for c, s in core_seconds.items()} if span > 0 else {}
+    rss = [r["peak_rss_mb"] for r in timed if r.get("peak_rss_mb") is not None]
+    return {
+        **out,
+        "peak_rss_mb": bench_info.get("peak_rss_mb"),
+        "run_peak_rss_mb": max(rss) if rss else None,
+        "training_seconds": span,
+        "run_seconds": sum(r["run_seconds"] for r in timed),
+        "at_once": at_once,
+        "threads": threads,
+        "cores": cores,
+        "share": share,
+        "busy": sum(share.values()),
+    }
+
+
+def wall_text(w: dict, render_seconds: float) -> str:
+    """One line: total, training, the rest of the bench, rendering; how the machine was shared."""
+    render = f"rendering the figures and this page {render_seconds:.0f} s (the PDF after)"
+    if w["training_seconds"] is None:
+        if not w["runs"]:
+            return render
+        return (f"the {w['runs']} runs' own wall times sum to {w['run_seconds']:.0f} s (runs of "
+                f"several sessions: no one span to share); {render}")  # fmt: skip
+    parts = []
+    if w["session_seconds"] is not None:
+        rest = w["session_seconds"] - w["training_seconds"]
+        parts.append(
+            f"{w['session_seconds'] + render_seconds:.0f} s in all: the benchmark session "
+            f"{w['session_seconds']:.0f} s, of which training {w['training_seconds']:.0f} s and "
+            f"the speed benchmarks, data loading and start-up {rest:.0f} s"
+        )
+    else:
+        parts.append(f"training {w['training_seconds']:.0f} s (first start to last end)")
+    parts.append(render)
+    plural = "s" if w["threads"] > 1 else ""
+    parts.append(
+        f"{w['runs']} runs, {w['at_once']} at a time on {w['cores']} cores with {w['threads']} "
+        f"thread{plural} each, kept the machine {w['busy']:.0%} busy while they trained "
+        f"(each case's share: the speed table)"
+    )
+    if w.get("peak_rss_mb") and w.get("run_peak_rss_mb"):
+        parts.append(
+            f"peak resident memory {w['peak_rss_mb']:,.0f} MiB in the benchmark process, "
+            f"{w['run_peak_rss_mb']:,.0f} MiB in the largest process that trained"
+        )
+    return "; ".join(parts)
