@@ -160,3 +160,64 @@ def test_flops_per_sample_counts_forward_and_both_backward_matmuls():
 def test_unknown_config_value_is_rejected():
     with pytest.raises(ValueError, match="accepted"):
         ModelConfig(activation="sine")
+
+
+def test_preact_forward_is_the_hand_composed_residual_stack():
+    """resnet_bn_relu's wiring (BatchNorm in eval mode with fresh statistics is the identity
+    affine map up to eps) against the same weights composed with plain torch ops."""
+    torch.manual_seed(0)
+    cfg = ModelConfig(depth=5, width=8, in_features=6, classes=4, activation="relu",
+                      norm="none", skip="preact", init="kaiming")  # fmt: skip
+    model = DeepMLP(cfg).double().eval()
+    for p in model.parameters():  # non-zero biases: every term shows
+        p.data.add_(0.1 * torch.randn_like(p))
+    x = torch.rand(5, 6, dtype=torch.float64)
+    F = nn.functional
+    h = F.linear(x, model.stem.weight, model.stem.bias)
+    for b in model.blocks:  # (depth - 1) // 2 = 2 blocks
+        inner = F.linear(torch.relu(h), b.linear1.weight, b.linear1.bias)
+        h = h + F.linear(torch.relu(inner), b.linear2.weight, b.linear2.bias)
+    want = F.linear(torch.relu(h), model.head.weight, model.head.bias)
+    assert len(model.blocks) == 2
+    torch.testing.assert_close(model(x), want, rtol=1e-12, atol=1e-12)
+
+
+def test_standardized_input_is_the_plain_model_on_standardized_pixels():
+    torch.manual_seed(0)
+    cfg = ModelConfig(depth=2, width=8, in_features=6, classes=4, standardize_input=True)
+    model = DeepMLP(cfg).double()
+    plain = DeepMLP(ModelConfig(depth=2, width=8, in_features=6, classes=4)).double()
+    plain.load_state_dict(model.state_dict())
+    model.set_input_stats(0.3, 0.5)
+    x = torch.rand(5, 6, dtype=torch.float64)
+    torch.testing.assert_close(model(x), plain((x - 0.3) / 0.5), rtol=1e-12, atol=1e-12)
+    assert not torch.allclose(model(x), plain(x))
+
+
+@pytest.mark.parametrize(
+    "init, std",
+    # xavier normal: sqrt(2 / (fan_in + fan_out)); kaiming normal for ReLU: sqrt(2 / fan_in)
+    [("xavier", (2 / (784 + 128)) ** 0.5), ("kaiming", (2 / 784) ** 0.5)],
+)
+def test_xavier_and_kaiming_scale_by_fan(init, std):
+    torch.manual_seed(0)
+    model = DeepMLP(ModelConfig(init=init))
+    first, hidden = model.linears()[0], model.linears()[1]
+    assert first.weight.std().item() == pytest.approx(std, rel=0.02)  # 100,352 draws: ~0.2%
+    want_hidden = (2 / 256) ** 0.5 if init == "xavier" else (2 / 128) ** 0.5
+    assert hidden.weight.std().item() == pytest.approx(want_hidden, rel=0.03)
+    assert all(m.bias.abs().max().item() == 0 for m in model.linears())
+
+
+def test_flops_of_a_partly_grown_partly_frozen_network():
+    # two hidden layers run, only the second learns: the first needs no weight or input gradient,
+    # the second a weight gradient, the head both (the second learns below it)
+    cfg = ModelConfig()
+    want = 2 * 784 * 128 * 1 + 2 * 128 * 128 * 2 + 2 * 128 * 10 * 3
+    assert flops_per_sample(cfg, 2, (1,)) == want == 273920
+
+
+def test_layernorm_normalizes_over_the_width():
+    model = DeepMLP(REMEDIES["layernorm"].model)
+    norms = [layer.norm for layer in model.hidden]
+    assert all(isinstance(n, nn.LayerNorm) and n.normalized_shape == (128,) for n in norms)

@@ -106,3 +106,24 @@ def test_layerwise_trains_exactly_the_phase_layers_and_renews_the_head(
         grows = e in first_epoch and by_name[rec["history"][e]["phase"]]["new_optimizer"]
         assert (heads[e] is not heads[e - 1]) == grows, e
     assert [p["head"] for p in phases][:2] == ["head 1 (new)", "head 2 (new)"]
+
+
+def test_split_budget_gives_the_leftover_epochs_to_the_largest_remainders():
+    # 10 x [1,1,1,1,1,1,3] / 9: six parts of 1.11 and one of 3.33 -> 1 each and 3, one left over,
+    # which goes to the largest remainder (0.33, the last part), not to the first part
+    assert split_budget([1] * 6 + [3], 10) == [1, 1, 1, 1, 1, 1, 4]
+    assert split_budget([3, 1], 5) == [4, 1]  # 3.75 and 1.25: the 0.75 remainder wins
+
+
+def test_no_schedule_is_one_phase_with_every_layer_learning():
+    (p,) = phases_for("none", 20, depth=5)
+    assert (p.epochs, p.trainable, p.active_depth, p.grow) == (20, (0, 1, 2, 3, 4), 5, False)
+
+
+def test_bad_schedule_names_what_is_accepted():
+    with pytest.raises(ValueError, match="accepted: none, layerwise_paper, layerwise_greedy"):
+        phases_for("layerwise", 20)
+    with pytest.raises(ValueError, match="accepted: split, full"):
+        phases_for("layerwise_paper", 20, budget="half")
+    with pytest.raises(ValueError, match="defined for 7 hidden layers, got 5"):
+        phases_for("layerwise_greedy", 20, depth=5)
