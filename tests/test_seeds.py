@@ -44,6 +44,12 @@ def test_queue_order_is_costliest_first():
     assert lstm == pytest.approx(2 / 3 * engine.cost(REMEDIES["lstm"], quick, epochs=3))
 
 
+def test_seeds_stop_the_cluster_they_started(tiny_data, tiny_profile):
+    assert not ray.is_initialized()  # before the module's cluster starts
+    recs = train_seeds(REMEDIES["relu"], tiny_profile, [2, 5], CPU, tiny_data, workers=2, epochs=1)
+    assert [r["seed"] for r in recs] == [2, 5] and not ray.is_initialized()
+
+
 @pytest.fixture(scope="module")
 def cluster():
     engine.start(cpus=2)
@@ -86,7 +92,7 @@ def test_a_failing_run_raises_its_error_when_collected(cluster, tiny_data):
 def test_seeds_of_one_case_train_at_once_on_the_cluster(cluster, tiny_data, tiny_profile):
     recs = train_seeds(REMEDIES["relu"], tiny_profile, [1, 0], CPU, tiny_data, workers=2)
     assert [(r["seed"], r["concurrent_runs"], r["threads"]) for r in recs] == [(1, 2, 1), (0, 2, 1)]
-    assert ray.is_initialized()
+    assert ray.is_initialized()  # the cluster it found is left running
 
 
 def test_one_seed_trains_in_this_process(monkeypatch, tiny_data, tiny_profile):

@@ -62,6 +62,7 @@ def data_arrays(data: Dataset) -> dict:
 
 
 def dataset(arrays: dict) -> Dataset:
+    """The Dataset over `data_arrays`' arrays, sharing their memory."""
     with warnings.catch_warnings():  # read-only object-store memory; training never writes it
         warnings.simplefilter("ignore", UserWarning)
         splits = [

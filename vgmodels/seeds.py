@@ -61,7 +61,14 @@ def train_seeds(
         return records
     from . import engine  # imports Ray: only where runs train at once
 
-    cpus = engine.start(cpus=n)
-    runs = engine.Runs(data, min(cpus, n), device.type, lambda _k, rec: on_record and on_record(rec))
-    runs.submit([(s, case, profile, s, epochs) for s in seeds])
-    return runs.collect(seeds)
+    started = not engine.ray.is_initialized()  # a cluster started here is stopped here
+    try:
+        cpus = engine.start(cpus=n)
+        runs = engine.Runs(
+            data, min(cpus, n), device.type, lambda _k, rec: on_record and on_record(rec)
+        )
+        runs.submit([(s, case, profile, s, epochs) for s in seeds])
+        return runs.collect(seeds)
+    finally:
+        if started:
+            engine.stop()
