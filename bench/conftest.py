@@ -155,14 +155,16 @@ class Plan:
         todo = [(c, s) for c in vg["cases"] for s in vg["seeds"] if (c, s) not in self.reused]
         # from the session's plan, not from what is left to train: a resumed session gives its
         # runs the threads an uninterrupted one does (the thread count can move the last bits)
-        self.workers = vg["workers"] or workers_for(len(vg["cases"]) * len(vg["seeds"]), device)
-        self.queue = None
+        n = len(vg["cases"]) * len(vg["seeds"])
+        self.workers = workers_for(n, device, cap=vg["workers"])
+        self.queue, self.started = None, False
         if self.workers > 1 and todo:
             from vgmodels import engine  # imports Ray: only where runs train at once
 
-            engine.start(cpus=self.workers)
+            self.started = not engine.ray.is_initialized()
+            cpus = engine.start(cpus=self.workers)
             self.queue = engine.Runs(
-                data, self.workers, device.type, lambda _key, rec: save(folder, rec)
+                data, min(cpus, self.workers), device.type, lambda _key, rec: save(folder, rec)
             )
             wall["training_start"] = time.time()
             self.queue.submit([((c, s), REMEDIES[c], profile, s, None) for c, s in todo])
@@ -194,7 +196,9 @@ def plan(vg, dataset, request):
     if p.queue is not None:
         from vgmodels import engine
 
-        engine.stop()
+        p.queue.drain()  # runs finished while no case waited (an interrupted session) are saved
+        if p.started:
+            engine.stop()
 
 
 def pytest_benchmark_update_json(config, benchmarks, output_json):

@@ -46,13 +46,22 @@ def test_speed(benchmark, vg, dataset):
             if full
             else None
         )
-        if workers_for(len(seeds_at_once), vg["device"]) > 1:
+        at_once = workers_for(len(seeds_at_once), vg["device"]) > 1
+        started = False
+        if at_once:
             from vgmodels import engine
 
+            started = not engine.ray.is_initialized()
             engine.start(cpus=len(seeds_at_once))  # the session's cluster, or one started here
-        t0 = time.perf_counter()
-        seeds = train_seeds(case, vg["profile"], seeds_at_once, vg["device"], dataset, epochs=epochs)
-        seeds_wall = time.perf_counter() - t0
+        try:
+            t0 = time.perf_counter()
+            seeds = train_seeds(
+                case, vg["profile"], seeds_at_once, vg["device"], dataset, epochs=epochs
+            )
+            seeds_wall = time.perf_counter() - t0
+        finally:
+            if started:
+                engine.stop()
         walls = [b - a for a, b in zip(ends, ends[1:], strict=False)]
         return ours, walls, ours_run, seed_style, seeds, seeds_wall
 

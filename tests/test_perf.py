@@ -30,14 +30,14 @@ def _fake_rates(monkeypatch, rates):
 def test_peak_is_the_faster_of_mkl_and_onednn(monkeypatch):
     monkeypatch.setattr(linear, "onednn_available", lambda: True)
     calls = _fake_rates(monkeypatch, [210.0, 475.0])
-    assert perf.matmul_peak_gflops.__wrapped__("cpu", n=64) == 475.0
+    assert perf._probe_peak.__wrapped__("cpu", 64, 0.5) == 475.0
     assert calls == [2.0 * 64**3] * 2
 
 
 def test_peak_without_onednn_is_the_sgemm_rate(monkeypatch):
     monkeypatch.setattr(linear, "onednn_available", lambda: False)
     calls = _fake_rates(monkeypatch, [210.0])
-    assert perf.matmul_peak_gflops.__wrapped__("cpu", n=64) == 210.0
+    assert perf._probe_peak.__wrapped__("cpu", 64, 0.5) == 210.0
     assert len(calls) == 1
 
 

@@ -81,11 +81,43 @@ def test_runs_at_once_give_the_records_of_runs_alone(cluster, tiny_data, tiny_pr
     assert together[1]["history"] != together[2]["history"]  # seeds differ: the check has teeth
 
 
-def test_a_failing_run_raises_its_error_when_collected(cluster, tiny_data):
-    q = engine.Runs(tiny_data, 2, "tpu")  # train_case refuses the device inside the worker
+def test_runs_are_queued_costliest_first(cluster, tiny_data, tiny_profile):
+    queued = []
+
+    class Task:  # stands in for the Ray task: records what is queued, in order
+        def remote(self, case, profile, seed, *rest):
+            queued.append((case.id, seed))
+            return object()
+
+    q = engine.Runs(tiny_data, 2, "cpu")
+    q.task = Task()
+    q.submit([(k, REMEDIES[c], tiny_profile, s, None) for k, c, s in
+              [("a", "depth3", 0), ("b", "lstm", 0), ("c", "baseline", 1)]])  # fmt: skip
+    # per sample and epoch: lstm's 28 steps of 4 gates >> 7 x 128 sigmoid > 3 x 128 sigmoid
+    assert queued == [("lstm", 0), ("baseline", 1), ("depth3", 0)]
+
+
+def test_workers_take_the_kernel_and_peak_probed_by_the_driver(cluster, tiny_data, tiny_profile):
+    kernel = engine.cpu_probes()["linear"]
+    arrays = ray.put(engine.data_arrays(tiny_data))
+    probes = {"linear": kernel, "peak": 123.0}  # a peak no probe gives: it must come from here
+    rec = ray.get(engine.train_task.remote(REMEDIES["relu"], tiny_profile, 0, arrays, "cpu", 1,
+                                           probes))  # fmt: skip
+    assert rec["linear_kernel"] == kernel and rec["peak_gflops"] == 123.0
+    assert rec["mfu"] == pytest.approx(rec["gflops_per_second"] / 123.0)
+
+
+def test_a_failing_run_raises_its_error_when_collected(cluster):
+    from tests.conftest import synthetic_dataset
+    from vgmodels.data import Dataset, Split
+
+    d = synthetic_dataset(64, 32, 32)
+    narrow = Dataset(*(Split(s.x[:, :10], s.y) for s in (d.train, d.val, d.test)), "narrow")
+    q = engine.Runs(narrow, 2, "cpu")  # 10 pixels into a 784-wide first layer: fails in the worker
     q.submit([("ko", REMEDIES["relu"], Profile("smoke", epochs=1, seeds=1), 0, None)])
-    with pytest.raises(ValueError, match="tpu"):
+    with pytest.raises(RuntimeError, match="train_task") as e:  # raised in the worker, here
         q.collect(["ko"])
+    assert "model(xb)" in str(e.value)  # the worker's traceback: the first layer's forward
     assert not q.pending and not q.done
 
 

@@ -15,6 +15,7 @@ they finish, so each record is written the moment it exists.
 from __future__ import annotations
 
 import logging
+import os
 import warnings
 from collections.abc import Callable, Hashable
 from pathlib import Path
@@ -23,7 +24,9 @@ import ray
 import torch
 
 from .data import Dataset, Split
+from .linear import use_onednn
 from .models import flops_per_sample
+from .perf import inherit_peak, matmul_peak_gflops, resolve_device
 from .profiles import Profile
 from .remedies import Case
 from .schedules import phases_for
@@ -71,11 +74,21 @@ def dataset(arrays: dict) -> Dataset:
     return Dataset(*splits, arrays["source"])
 
 
+def cpu_probes() -> dict:
+    """The once-per-process CPU probes, made here on an idle machine for every worker: the Linear
+    kernel (a worker probing while others train could pick another one, and the kernel moves the
+    last bits of every number) and the fp32 peak that MFU divides by."""
+    return {"linear": "onednn" if use_onednn() else "aten", "peak": matmul_peak_gflops("cpu")}
+
+
 @ray.remote(num_cpus=1)
 def train_task(case: Case, profile: Profile, seed: int, arrays: dict, device: str = "auto",
-               epochs: int | None = None) -> dict:  # fmt: skip
+               epochs: int | None = None, probes: dict | None = None) -> dict:  # fmt: skip
     """One training in a Ray worker, single-threaded (Ray counts the task as one CPU)."""
     torch.set_num_threads(1)
+    if probes:
+        os.environ["VG_LINEAR"] = probes["linear"]  # read once per worker, by use_onednn
+        inherit_peak("cpu", probes["peak"])
     return train_case(case, profile, seed, device, dataset(arrays), epochs=epochs)
 
 
@@ -100,6 +113,7 @@ class Runs:
                  on_record: Callable[[Hashable, dict], None] | None = None, gpus_per_run: float = 0.0):  # fmt: skip
         self.data_ref = ray.put(data_arrays(data))  # once: every task maps the same object
         self.cpus, self.device, self.on_record = cpus, device, on_record
+        self.probes = cpu_probes() if resolve_device(device).type == "cpu" else None
         self.task = train_task.options(num_gpus=gpus_per_run) if gpus_per_run else train_task
         self.pending: dict = {}  # ObjectRef -> key
         self.done: dict = {}  # key -> record, or the exception the run raised
@@ -112,7 +126,8 @@ class Runs:
         for key, case, profile, seed, epochs in sorted(
             runs, key=lambda r: cost(r[1], r[2], r[4]), reverse=True
         ):
-            ref = self.task.remote(case, profile, seed, self.data_ref, self.device, epochs)
+            ref = self.task.remote(case, profile, seed, self.data_ref, self.device, epochs,
+                                   self.probes)  # fmt: skip
             self.pending[ref] = key
 
     def _take(self, ref) -> None:
@@ -121,6 +136,9 @@ class Runs:
             rec = ray.get(ref)
         except ray.exceptions.RayTaskError as e:  # the run's own exception, re-raised by collect
             self.done[key] = e.as_instanceof_cause()
+            return
+        except ray.exceptions.RayError as e:  # the worker died (killed, out of memory, ...)
+            self.done[key] = e
             return
         rec["concurrent_runs"] = min(self.cpus, self.submitted)
         self.done[key] = rec
@@ -133,6 +151,13 @@ class Runs:
         key = self.pending[ref]
         self._take(ref)
         return key, self.done.pop(key)
+
+    def drain(self) -> None:
+        """Hand over every run finished by now (to `on_record`) without waiting for the rest."""
+        if self.pending:
+            ready, _ = ray.wait(list(self.pending), num_returns=len(self.pending), timeout=0)
+            for ref in ready:
+                self._take(ref)
 
     def collect(self, keys: list[Hashable]) -> list[dict]:
         """The records of `keys` in that order, waiting for those still running; a run that

@@ -46,8 +46,23 @@ def device_name(device: torch.device) -> str:
     return f"{cpu} ({n} thread{'' if n == 1 else 's'})"
 
 
-@functools.cache
+_INHERITED_PEAK: dict[str, float] = {}  # device type -> a peak probed by the process that started this
+
+
+def inherit_peak(device_type: str, gflops: float) -> None:
+    """Take the peak a parent process probed on an idle machine (workers probe under load)."""
+    _INHERITED_PEAK[device_type] = gflops
+
+
 def matmul_peak_gflops(device_type: str = "cpu", n: int = 2048, seconds: float = 0.5) -> float:
+    """Best fp32 GFLOP/s of an n x n matmul here (or the peak inherited from a parent process)."""
+    if device_type in _INHERITED_PEAK:
+        return _INHERITED_PEAK[device_type]
+    return _probe_peak(device_type, n, seconds)
+
+
+@functools.cache
+def _probe_peak(device_type: str, n: int, seconds: float) -> float:
     """Best fp32 GFLOP/s of an n x n matmul here, over about `seconds` of repeats per library.
 
     On the CPU both libraries PyTorch carries are probed (MKL's sgemm and oneDNN's inner

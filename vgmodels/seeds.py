@@ -25,12 +25,14 @@ def default_cpus() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 
 
-def workers_for(n_runs: int, device: torch.device, cores: int | None = None) -> int:
-    """How many runs train at once: the cores (or `VG_WORKERS`) on a CPU, else 1."""
+def workers_for(
+    n_runs: int, device: torch.device, cores: int | None = None, cap: int | None = None
+) -> int:
+    """How many runs train at once: the cores (or `cap`, else `VG_WORKERS`) on a CPU, else 1."""
     env = os.environ.get("VG_WORKERS", "")
     if env and not (env.isdigit() and int(env) >= 1):
         raise ValueError(f"VG_WORKERS={env!r}: accepted a whole number of runs at once, 1 = off")
-    cap = int(env) if env else (cores or default_cpus())
+    cap = cap or (int(env) if env else (cores or default_cpus()))
     if device.type != "cpu" or n_runs < 2 or cap < 2:
         return 1
     return min(n_runs, cap)

@@ -15,7 +15,8 @@ def test_two_cases_sharing_two_cores_each_had_half_the_machine():
     records = [_run("a", 0, 100), _run("b", 0, 60), _run("b", 60, 90)]
     for r, rss in zip(records, (410.0, 395.5, 398.0), strict=True):
         r["peak_rss_mb"] = rss
-    w = wall_info(records, {"cores": 2, "wall": {"session_seconds": 130.0}, "peak_rss_mb": 1700.2})
+    session = {"session_start": 990.0, "session_seconds": 130.0}
+    w = wall_info(records, {"cores": 2, "wall": session, "peak_rss_mb": 1700.2})
     assert w["training_seconds"] == pytest.approx(100.0)
     assert w["share"] == pytest.approx({"a": 100 / 200, "b": 90 / 200})
     assert w["busy"] == pytest.approx(190 / 200)
@@ -34,7 +35,7 @@ def test_two_cases_sharing_two_cores_each_had_half_the_machine():
 
 def test_one_run_after_another_on_two_threads_fills_the_machine():
     records = [_run("a", 0, 40, threads=2, at_once=1), _run("b", 40, 50, threads=2, at_once=1)]
-    w = wall_info(records, {"cores": 2, "wall": {"session_seconds": 60.0}})
+    w = wall_info(records, {"cores": 2, "wall": {"session_start": 1000.0, "session_seconds": 60.0}})
     assert w["share"] == pytest.approx({"a": 0.8, "b": 0.2}) and w["busy"] == pytest.approx(1.0)
 
 
@@ -48,3 +49,12 @@ def test_records_of_several_sessions_get_no_span_and_old_records_no_line():
     )
     old = [{"case": "a", "train_seconds": 5.0}]
     assert wall_text(wall_info(old, {}), 3.0) == "rendering the figures and this page 3 s (the PDF after)"
+
+
+def test_records_reused_from_an_earlier_session_stay_out_of_the_span():
+    earlier = _run("a", -5000, -4900)  # trained in another session, reused by --vg-resume
+    records = [earlier, _run("b", 0, 50), _run("c", 0, 40)]
+    w = wall_info(records, {"cores": 2, "wall": {"session_start": 995.0, "session_seconds": 70.0}})
+    assert w["training_seconds"] == pytest.approx(50.0)
+    assert w["share"] == pytest.approx({"b": 0.5, "c": 0.4})
+    assert "2 runs (and 1 reused from earlier sessions), 2 at a time" in wall_text(w, 1.0)

@@ -18,11 +18,12 @@ import torch
 
 from .. import __version__
 from ..data import PROJECT_ROOT
-from ..results import write_json_atomic
+from ..results import by_case, write_json_atomic
 from ..surfaces import compare
 from .context import report_context
 from .partition import partition
 from .references import link_citations
+from .section_data import SDAGD_DEPTHS, present
 from .site_folder import OutFolderError, check_replaceable, make_temporary, swap_in
 from .walltime import wall_info, wall_text
 
@@ -133,7 +134,8 @@ def render_html(
     info = run_info(main, bench_info)
     info["speed"] = speed
     info["wall"] = wall_info(main, bench_info)
-    with surfaces_beside(any(r["case"].startswith("sdagd") for r in main)) as surfaces:
+    needed = present(by_case(main), SDAGD_DEPTHS.values())  # as sdagd_section decides
+    with surfaces_beside(needed) as surfaces:
         context = report_context(main, speed, info, out, supplement, swept, surfaces)
     shutil.copy(TEMPLATES / "report.css", out / "report.css")
     template = _environment().get_template("report.html")

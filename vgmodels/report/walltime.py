@@ -8,14 +8,19 @@ from collections import defaultdict
 def wall_info(records: list[dict], bench_info: dict) -> dict:
     """What the wall-time line states, from the bench's clock and the records' own clocks.
 
-    Training time is the span from the first run's start to the last run's end. A case's share
+    Only the runs this session trained count (a resumed session's reused records keep their own
+    sessions' clocks). Training time is the span from the first run's start to the last run's
+    end. A case's share
     of the machine is its runs' core-seconds (each run's seconds times its threads) over the
     machine's core-seconds in that span: 0.5 for a case that alone had one of two cores for the
     whole span, 1/45 on average when 45 cases share it.
     """
     timed = [r for r in records if "run_seconds" in r and "started_at" in r]
     wall = bench_info.get("wall") or {}
-    out = {"session_seconds": wall.get("session_seconds"), "runs": len(timed)}
+    if wall:
+        timed = [r for r in timed if r["started_at"] >= wall["session_start"]]
+    out = {"session_seconds": wall.get("session_seconds"), "runs": len(timed),
+           "reused": len(records) - len(timed) if wall else 0}  # fmt: skip
     if not timed or not wall:  # records of several sessions: no one span they shared
         return {**out, "training_seconds": None, "share": {},
                 "run_seconds": sum(r["run_seconds"] for r in timed)}  # fmt: skip
@@ -62,8 +67,9 @@ def wall_text(w: dict, render_seconds: float) -> str:
         parts.append(f"training {w['training_seconds']:.0f} s (first start to last end)")
     parts.append(render)
     plural = "s" if w["threads"] > 1 else ""
+    reused = f" (and {w['reused']} reused from earlier sessions)" if w.get("reused") else ""
     parts.append(
-        f"{w['runs']} runs, {w['at_once']} at a time on {w['cores']} cores with {w['threads']} "
+        f"{w['runs']} runs{reused}, {w['at_once']} at a time on {w['cores']} cores with {w['threads']} "
         f"thread{plural} each, kept the machine {w['busy']:.0%} busy while they trained "
         f"(each case's share: the speed table)"
     )
