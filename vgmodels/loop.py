@@ -9,6 +9,7 @@ from torch import nn
 
 from . import metrics
 from .data import Split
+from .graphs import Stepper
 from .optim.sdagd import SDAGD, sampled_cross_entropy
 
 
@@ -19,6 +20,81 @@ class EpochSums:
     loss: torch.Tensor
     correct: torch.Tensor
     grad_norm: torch.Tensor  # (n_layers,) sum over batches of each layer's weight-gradient norm
+
+
+def make_step(
+    model: nn.Module,
+    opt: torch.optim.Optimizer,
+    split: Split,
+    loss_fn: nn.Module,
+    weights: list[torch.Tensor],
+    learning: list[int],
+    sums: EpochSums,
+    clip_norm: float | None = None,
+):
+    """One training step on the batch of row indices b, adding to `sums`; no host sync.
+
+    `learning` indexes the weights whose gradient norms count. The caller clears the gradients.
+    """
+    dev = split.x.device
+    idx = torch.tensor(learning, device=dev)
+    learning_weights = [weights[j] for j in learning]
+    params = [p for p in model.parameters() if p.requires_grad]
+    sdagd = isinstance(opt, SDAGD)  # it differentiates the loss itself, twice, inside step
+
+    def step(b: torch.Tensor) -> None:
+        # index_select: about 4x faster than x[b] on the CPU (no advanced-indexing machinery)
+        xb, yb = split.x.index_select(0, b), split.y.index_select(0, b)  # (B, 784), (B,)
+        if sdagd:
+            loss, logits = _sdagd_step(model, opt, loss_fn, xb, yb)
+        else:
+            logits = model(xb)
+            loss = loss_fn(logits, yb)
+            loss.backward()
+        grads = [w.grad for w in learning_weights]
+        sums.grad_norm.index_add_(0, idx, metrics.grad_norm_per_layer(grads))
+        if clip_norm is not None:
+            nn.utils.clip_grad_norm_(params, clip_norm, foreach=True)
+        if not sdagd:
+            opt.step()
+        sums.loss += loss.detach() * len(b)
+        sums.correct += (logits.detach().argmax(1) == yb).sum()
+
+    return step
+
+
+def new_sums(n_layers: int, device: torch.device, seeds: tuple[int, ...] = ()) -> EpochSums:
+    """Zeroed sums for an epoch: shape `seeds` (empty: one run) plus one norm per layer."""
+    return EpochSums(
+        torch.zeros(seeds, device=device),
+        torch.zeros(seeds, device=device, dtype=torch.long),
+        torch.zeros(*seeds, n_layers, device=device),
+    )
+
+
+def stepper(
+    model: nn.Module,
+    opt: torch.optim.Optimizer,
+    split: Split,
+    loss_fn: nn.Module,
+    weights: list[torch.Tensor],
+    learning: list[int],
+    clip_norm: float | None = None,
+    sched=None,
+    graph: bool = False,
+) -> tuple[Stepper, EpochSums]:
+    """The steps of one run's epochs (graphed where `graph` and the step allows) and their sums."""
+    sums = new_sums(len(weights), split.x.device)
+    step = make_step(model, opt, split, loss_fn, weights, learning, sums, clip_norm)
+    sdagd = isinstance(opt, SDAGD)
+
+    def zero_grad(set_to_none: bool) -> None:
+        if not sdagd:  # SDAGD leaves fresh gradients in .grad itself
+            opt.zero_grad(set_to_none=set_to_none)
+
+    after = sched.step if sched is not None else None
+    tensors = [sums.loss, sums.correct, sums.grad_norm]  # the graph writes these very tensors
+    return Stepper(step, zero_grad, tensors, graph and not sdagd, after), sums
 
 
 def train_epoch(
@@ -32,43 +108,18 @@ def train_epoch(
     learning: list[int],
     clip_norm: float | None = None,
     sched=None,
+    steps: Stepper | None = None,
 ) -> EpochSums:
-    """One pass over `split` in a random order; `learning` indexes the weights whose norms count."""
+    """One pass over `split` in a random order; `learning` indexes the weights whose norms count.
+
+    `steps` (from `stepper`) carries a run's graph from epoch to epoch; without it the epoch runs
+    eagerly.
+    """
     model.train()
-    dev = split.x.device
-    sums = EpochSums(
-        torch.zeros((), device=dev),
-        torch.zeros((), device=dev, dtype=torch.long),
-        torch.zeros(len(weights), device=dev),
-    )
-    idx = torch.tensor(learning, device=dev)
-    learning_weights = [weights[j] for j in learning]
-    params = [p for p in model.parameters() if p.requires_grad]
-    sdagd = isinstance(opt, SDAGD)  # it differentiates the loss itself, twice, inside step
-    n = len(split)
-    perm = torch.randperm(n, device=dev, generator=gen)
-    for i in range(0, n, batch_size):
-        b = perm[i : i + batch_size]
-        # index_select: about 4x faster than x[b] on the CPU (no advanced-indexing machinery)
-        xb, yb = split.x.index_select(0, b), split.y.index_select(0, b)  # (B, 784), (B,)
-        if sdagd:
-            loss, logits = _sdagd_step(model, opt, loss_fn, xb, yb)
-        else:
-            logits = model(xb)
-            loss = loss_fn(logits, yb)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-        grads = [w.grad for w in learning_weights]
-        sums.grad_norm.index_add_(0, idx, metrics.grad_norm_per_layer(grads))
-        if clip_norm is not None:
-            nn.utils.clip_grad_norm_(params, clip_norm, foreach=True)
-        if not sdagd:
-            opt.step()
-        if sched is not None:
-            sched.step()
-        sums.loss += loss.detach() * len(b)
-        sums.correct += (logits.detach().argmax(1) == yb).sum()
-    return sums
+    if steps is None:
+        steps, _ = stepper(model, opt, split, loss_fn, weights, learning, clip_norm, sched)
+    perm = torch.randperm(len(split), device=split.x.device, generator=gen)
+    return EpochSums(*steps.epoch(list(perm.split(batch_size))))
 
 
 def _sdagd_step(model, opt, loss_fn, xb, yb) -> tuple[torch.Tensor, torch.Tensor]:

@@ -3,8 +3,9 @@
 On a CPU with two or more cores, runs train at once as single-threaded Ray tasks
 (`vgmodels.engine`), as many as there are cores: measured on 2 cores, two single-threaded runs
 of baseline took 0.47-0.56 s per epoch each against 0.28-0.33 s for one run on both threads, so
-the pair delivers about 1.17x the epochs. Elsewhere (GPU, MPS, one core, one run) they run one
-after another in this process with all its threads. `VG_WORKERS=1` turns concurrency off.
+the pair delivers about 1.17x the epochs. On a GPU (or MPS) the seeds of a case train as one
+stacked model where the case allows (`vgmodels.stack`), else one after another in this process, as
+on one core or for one run. `VG_WORKERS=1` turns concurrency off; `VG_STACK=0` turns stacking off.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import torch
 from .data import Dataset
 from .profiles import Profile
 from .remedies import Case
+from .stack import stackable, train_stacked
 from .train import train_case
 
 
@@ -38,6 +40,15 @@ def workers_for(
     return min(n_runs, cap)
 
 
+def stacks(case: Case, n_seeds: int, device: torch.device) -> bool:
+    """Whether the seeds of `case` train as one stacked model: on an accelerator, 2+ seeds."""
+    env = os.environ.get("VG_STACK", "")
+    if env not in ("", "0", "1"):
+        raise ValueError(f"VG_STACK={env!r}: accepted 1 (stack where a case allows) or 0 (off)")
+    on = env == "1" or (env == "" and device.type != "cpu")
+    return on and n_seeds > 1 and stackable(case)
+
+
 def train_seeds(
     case: Case,
     profile: Profile,
@@ -52,6 +63,8 @@ def train_seeds(
 
     `on_record` gets each record as soon as its seed finishes, in this process.
     """
+    if stacks(case, len(seeds), device):
+        return train_stacked(case, profile, seeds, device, data, epochs, on_record)
     n = workers_for(len(seeds), device) if workers is None else min(workers, len(seeds))
     if n <= 1:
         records = []

@@ -254,6 +254,9 @@ def test_speed_table_from_cases_timed_alone_and_seeds_at_once(records):
         "0.371 s per seed-epoch with validation, 1.31× the throughput of one seed and 8.4× the "
         "seed-style loop's, machine MFU 0.62." in table.caption
     )
+    speed[1] = dict(speed[1], seeds_stacked=True)
+    table = speed_table(summarize(by_case(records)), speed)
+    assert "3 seeds trained at once (stacked into one model, as the study's runs" in table.caption
 
 
 def test_setup_says_when_seeds_shared_the_cpu(records):
@@ -265,6 +268,9 @@ def test_setup_says_when_seeds_shared_the_cpu(records):
     shared = [dict(r, concurrent_runs=3, threads=1) for r in records]
     row = dict(setup(run_info(shared, {})))["Runs at once"]
     assert row.startswith("3 runs trained at once (Ray tasks), one process of 1 thread each;")
+    stacked = [dict(r, device="cuda") for r in shared]
+    row = dict(setup(run_info(stacked, {})))["Runs at once"]
+    assert row.startswith("the 3 seeds of a case trained as one stacked model (torch.func.vmap)")
 
 
 def test_setup_names_the_machine_from_the_run_not_from_a_worker(records):

@@ -212,11 +212,15 @@ def speed_table(
                     f"{sp['seed_style_epoch_wall_seconds']:.3f} s ({sp['speedup_epoch_wall']:.1f}×)."
                 )
         if sp.get("seeds_wall_seconds_per_seed_epoch"):
+            how = (
+                "stacked into one model"
+                if sp.get("seeds_stacked")
+                else f"{sp['seeds_concurrent_runs']} processes of {sp['seeds_threads']} "
+                f"thread{'s' if sp['seeds_threads'] > 1 else ''}"
+            )
             caption += (
-                f" {sp['seeds']} seeds trained at once ({sp['seeds_concurrent_runs']} processes of "
-                f"{sp['seeds_threads']} thread{'s' if sp['seeds_threads'] > 1 else ''}, as the "
-                f"study's runs train): {sp['seeds_wall_seconds_per_seed_epoch']:.3f} s per "
-                f"seed-epoch with validation"
+                f" {sp['seeds']} seeds trained at once ({how}, as the study's runs train): "
+                f"{sp['seeds_wall_seconds_per_seed_epoch']:.3f} s per seed-epoch with validation"
             )
             if sp.get("seeds_gain_epoch_wall"):
                 caption += f", {sp['seeds_gain_epoch_wall']:.2f}× the throughput of one seed"

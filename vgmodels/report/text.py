@@ -130,7 +130,15 @@ def setup(info: dict) -> list[tuple[str, str]]:
             "proportions (paper300: the exact 6 × 100 + 300 epochs)",
         ),  # fmt: skip
     ]
-    if info.get("concurrent_runs", 1) > 1:
+    if info.get("concurrent_runs", 1) > 1 and info.get("device", "cpu") != "cpu":
+        rows.append((
+            "Runs at once",
+            f"the {info['concurrent_runs']} seeds of a case trained as one stacked model "
+            "(torch.func.vmap), each step replayed from a CUDA graph; the layer-wise, SDAGD and "
+            "recurrent cases one seed at a time; each record equals its seed's run alone up to "
+            "float rounding, and its seconds are the stacked run's",
+        ))  # fmt: skip
+    elif info.get("concurrent_runs", 1) > 1:
         threads = "/".join(map(str, info["run_threads"])) or "?"
         rows.append((
             "Runs at once",
