@@ -313,6 +313,10 @@ def test_published_results_rebuild_the_same_page(records, tmp_path):
     assert "4.10" in html and "each case alone on 2 threads" in html  # the speed table's numbers
     assert "CPU (2 threads)" in html  # the bench's run information
     assert (second / "index.html").read_text() == html
+    # the rebuild states the first render's time, not its own
+    stored = json.loads((first / "results.json").read_text())["vgmodels"]["render_seconds"]
+    assert json.loads((second / "results.json").read_text())["vgmodels"]["render_seconds"] == stored
+    assert f"rendering the figures and this page {stored:.0f} s" in html
     for name in sorted(p.name for p in (first / "figures").iterdir()) + ["../table1.csv"]:
         a, b = (first / "figures" / name).read_bytes(), (second / "figures" / name).read_bytes()
         assert a == b, name
