@@ -9,7 +9,8 @@ batch's indices are the one input copied in before each replay. The recipe is Py
 whole-network capture: a few eager steps on a side stream first (they create the optimizer's
 state and the libraries' workspaces), the gradients set to None before the capture so the graph's
 backward writes them afresh. Every step is a real training step: warm-up and capture consume
-batches in their order. The epoch's last, shorter batch runs eagerly.
+batches in their order; they and the capture fall in the first epoch's time. The epoch's last,
+shorter batch runs eagerly.
 
 Graphed: the feed-forward models' steps with no host sync and no per-step Python state, so not
 SDAGD (its step decides on the host), not a learning-rate schedule (its rate is a Python number

@@ -125,8 +125,10 @@ def train_stacked(
 ) -> list[dict]:
     """One record per seed, in the order of `seeds`, the seeds trained as one stacked model.
 
-    Each record's epoch seconds are the stacked epoch's (the seeds shared it), and its
-    `concurrent_runs` is the number of seeds stacked.
+    Each record's epoch seconds are the stacked epoch's (the seeds shared it), so its samples per
+    second, GFLOP/s and MFU are its own share, 1/S of what the device delivered; its
+    `concurrent_runs` is the number of seeds stacked. A seed that diverges is recorded then and
+    there; its slice trains on with the others (its NaNs reach no other seed).
     """
     if not stackable(case):
         raise ValueError(f"case {case.id!r} cannot stack its seeds: see vgmodels.stack")
@@ -154,6 +156,7 @@ def train_stacked(
             break
     for k in live:
         records[k] = _finish(runs[k], len(runs), on_record)
+    stack.steps = None  # its step refers back to the stack: free the graph and the stacked state now
     return [records[k] for k in range(len(runs))]
 
 

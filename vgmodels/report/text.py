@@ -134,9 +134,10 @@ def setup(info: dict) -> list[tuple[str, str]]:
         rows.append((
             "Runs at once",
             f"the {info['concurrent_runs']} seeds of a case trained as one stacked model "
-            "(torch.func.vmap), each step replayed from a CUDA graph; the layer-wise, SDAGD and "
-            "recurrent cases one seed at a time; each record equals its seed's run alone up to "
-            "float rounding, and its seconds are the stacked run's",
+            "(torch.func.vmap), full-batch steps replayed from a CUDA graph where the step allows "
+            "(not SDAGD, a learning-rate schedule or the recurrent family); the layer-wise, SDAGD "
+            "and recurrent cases one seed at a time; each record equals its seed's run alone up "
+            "to float rounding, and its seconds are the stacked run's (its MFU a 1/S share)",
         ))  # fmt: skip
     elif info.get("concurrent_runs", 1) > 1:
         threads = "/".join(map(str, info["run_threads"])) or "?"
