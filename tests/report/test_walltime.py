@@ -39,6 +39,21 @@ def test_one_run_after_another_on_two_threads_fills_the_machine():
     assert w["share"] == pytest.approx({"a": 0.8, "b": 0.2}) and w["busy"] == pytest.approx(1.0)
 
 
+def test_seeds_stacked_on_a_gpu_split_their_run_and_the_gpu_is_the_machine():
+    # a: 3 seeds stacked from 0 to 10 s, b: 3 seeds stacked from 10 to 30 s, one after another
+    records = [dict(_run(c, s, e, threads=16, at_once=3), device="cuda")
+               for c, s, e in [("a", 0, 10)] * 3 + [("b", 10, 30)] * 3]  # fmt: skip
+    w = wall_info(records, {"cores": 16, "wall": {"session_start": 990.0, "session_seconds": 40.0}})
+    assert w["run_seconds"] == pytest.approx(30.0)  # not 90: each seed is a third of its stack
+    assert w["share"] == pytest.approx({"a": 10 / 30, "b": 20 / 30})
+    assert w["busy"] == pytest.approx(1.0)
+    assert "6 runs on one GPU, up to 3 seeds stacked into one model, kept it 100% busy" in (
+        wall_text(w, 2.0)
+    )
+    apart = wall_info(records, {})  # no session: the runs' own seconds, each seed its third
+    assert apart["run_seconds"] == pytest.approx(30.0)
+
+
 def test_records_of_several_sessions_get_no_span_and_old_records_no_line():
     records = [_run("a", 0, 100), _run("a", 5000, 5100)]
     w = wall_info(records, {})  # a folder of records: no bench session around them

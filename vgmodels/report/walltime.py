@@ -5,6 +5,13 @@ from __future__ import annotations
 from collections import defaultdict
 
 
+def own_seconds(r: dict) -> float:
+    """A run's own wall seconds: on an accelerator the seeds stacked into one run split its time."""
+    if r.get("device", "cpu") != "cpu":
+        return r["run_seconds"] / r.get("concurrent_runs", 1)
+    return r["run_seconds"]
+
+
 def wall_info(records: list[dict], bench_info: dict) -> dict:
     """What the wall-time line states, from the bench's clock and the records' own clocks.
 
@@ -13,7 +20,8 @@ def wall_info(records: list[dict], bench_info: dict) -> dict:
     end. A case's share
     of the machine is its runs' core-seconds (each run's seconds times its threads) over the
     machine's core-seconds in that span: 0.5 for a case that alone had one of two cores for the
-    whole span, 1/45 on average when 45 cases share it.
+    whole span, 1/45 on average when 45 cases share it. On an accelerator the machine is the one
+    device and a stacked run's seeds split its seconds (`own_seconds`).
     """
     timed = [r for r in records if "run_seconds" in r and "started_at" in r]
     wall = bench_info.get("wall") or {}
@@ -23,14 +31,15 @@ def wall_info(records: list[dict], bench_info: dict) -> dict:
            "reused": len(records) - len(timed) if wall else 0}  # fmt: skip
     if not timed or not wall:  # records of several sessions: no one span they shared
         return {**out, "training_seconds": None, "share": {},
-                "run_seconds": sum(r["run_seconds"] for r in timed)}  # fmt: skip
+                "run_seconds": sum(own_seconds(r) for r in timed)}  # fmt: skip
     span = max(r["finished_at"] for r in timed) - min(r["started_at"] for r in timed)
     at_once = max(r.get("concurrent_runs", 1) for r in timed)
-    threads = max(r.get("threads", 1) for r in timed)
-    cores = bench_info.get("cores") or at_once * threads
+    gpu = any(r.get("device", "cpu") != "cpu" for r in timed)
+    threads = 1 if gpu else max(r.get("threads", 1) for r in timed)
+    cores = 1 if gpu else bench_info.get("cores") or at_once * threads
     core_seconds: dict[str, float] = defaultdict(float)
     for r in timed:
-        core_seconds[r["case"]] += r["run_seconds"] * min(r.get("threads", 1), cores)
+        core_seconds[r["case"]] += own_seconds(r) * (1 if gpu else min(r.get("threads", 1), cores))
     share = {c: s / (cores * span) for c, s in core_seconds.items()} if span > 0 else {}
     rss = [r["peak_rss_mb"] for r in timed if r.get("peak_rss_mb") is not None]
     return {
@@ -38,7 +47,8 @@ def wall_info(records: list[dict], bench_info: dict) -> dict:
         "peak_rss_mb": bench_info.get("peak_rss_mb"),
         "run_peak_rss_mb": max(rss) if rss else None,
         "training_seconds": span,
-        "run_seconds": sum(r["run_seconds"] for r in timed),
+        "run_seconds": sum(own_seconds(r) for r in timed),
+        "gpu": gpu,
         "at_once": at_once,
         "threads": threads,
         "cores": cores,
@@ -68,11 +78,18 @@ def wall_text(w: dict, render_seconds: float) -> str:
     parts.append(render)
     plural = "s" if w["threads"] > 1 else ""
     reused = f" (and {w['reused']} reused from earlier sessions)" if w.get("reused") else ""
-    parts.append(
-        f"{w['runs']} runs{reused}, {w['at_once']} at a time on {w['cores']} cores with {w['threads']} "
-        f"thread{plural} each, kept the machine {w['busy']:.0%} busy while they trained "
-        f"(each case's share: the speed table)"
-    )
+    if w.get("gpu"):
+        parts.append(
+            f"{w['runs']} runs{reused} on one GPU, up to {w['at_once']} seeds stacked into one "
+            f"model, kept it {w['busy']:.0%} busy while they trained (each case's share: the "
+            f"speed table)"
+        )
+    else:
+        parts.append(
+            f"{w['runs']} runs{reused}, {w['at_once']} at a time on {w['cores']} cores with "
+            f"{w['threads']} thread{plural} each, kept the machine {w['busy']:.0%} busy while "
+            f"they trained (each case's share: the speed table)"
+        )
     if w.get("peak_rss_mb") and w.get("run_peak_rss_mb"):
         parts.append(
             f"peak resident memory {w['peak_rss_mb']:,.0f} MiB in the benchmark process, "
