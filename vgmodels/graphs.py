@@ -55,7 +55,6 @@ class Stepper:
         self.step, self.zero_grad, self.sums, self.after = step, zero_grad, sums, after
         self.graph = graph and after is None
         self.warm, self.g, self.idx = 0, None, None
-        self.replays = 0
 
     def epoch(self, batches: list[torch.Tensor]) -> list[torch.Tensor]:
         """Every batch's step, in order; the epoch's sums (copies)."""
@@ -77,7 +76,6 @@ class Stepper:
         if self.g is not None:
             self.idx.copy_(b)
             self.g.replay()
-            self.replays += 1
             return
         if self.warm < WARMUP:
             side = torch.cuda.Stream()
@@ -95,4 +93,3 @@ class Stepper:
             self.step(self.idx)
         self.g = g
         g.replay()
-        self.replays += 1

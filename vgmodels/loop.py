@@ -21,6 +21,10 @@ class EpochSums:
     correct: torch.Tensor
     grad_norm: torch.Tensor  # (n_layers,) sum over batches of each layer's weight-gradient norm
 
+    def tensors(self) -> list[torch.Tensor]:
+        """The three tensors themselves (a graph writes these very tensors)."""
+        return [self.loss, self.correct, self.grad_norm]
+
 
 def make_step(
     model: nn.Module,
@@ -82,8 +86,8 @@ def stepper(
     clip_norm: float | None = None,
     sched=None,
     graph: bool = False,
-) -> tuple[Stepper, EpochSums]:
-    """The steps of one run's epochs (graphed where `graph` and the step allows) and their sums."""
+) -> Stepper:
+    """The steps of one run's epochs (graphed where `graph` and the step allows)."""
     sums = new_sums(len(weights), split.x.device)
     step = make_step(model, opt, split, loss_fn, weights, learning, sums, clip_norm)
     sdagd = isinstance(opt, SDAGD)
@@ -93,31 +97,15 @@ def stepper(
             opt.zero_grad(set_to_none=set_to_none)
 
     after = sched.step if sched is not None else None
-    tensors = [sums.loss, sums.correct, sums.grad_norm]  # the graph writes these very tensors
-    return Stepper(step, zero_grad, tensors, graph and not sdagd, after), sums
+    return Stepper(step, zero_grad, sums.tensors(), graph and not sdagd, after)
 
 
 def train_epoch(
-    model: nn.Module,
-    opt: torch.optim.Optimizer,
-    split: Split,
-    batch_size: int,
-    gen: torch.Generator,
-    loss_fn: nn.Module,
-    weights: list[torch.Tensor],
-    learning: list[int],
-    clip_norm: float | None = None,
-    sched=None,
-    steps: Stepper | None = None,
+    model: nn.Module, steps: Stepper, split: Split, batch_size: int, gen: torch.Generator
 ) -> EpochSums:
-    """One pass over `split` in a random order; `learning` indexes the weights whose norms count.
-
-    `steps` (from `stepper`) carries a run's graph from epoch to epoch; without it the epoch runs
-    eagerly.
-    """
+    """One pass over `split` in a random order, by the run's steps (from `stepper`, which carry
+    its graph from epoch to epoch)."""
     model.train()
-    if steps is None:
-        steps, _ = stepper(model, opt, split, loss_fn, weights, learning, clip_norm, sched)
     perm = torch.randperm(len(split), device=split.x.device, generator=gen)
     return EpochSums(*steps.epoch(list(perm.split(batch_size))))
 

@@ -62,8 +62,7 @@ class SeedStack:
         self.sums = new_sums(len(weight_names), first.dev, (len(runs),))
         step = self._step_fn(first.data.train, [self.params[k] for k in weight_names], tc.clip_norm)
         after = self.sched.step if self.sched is not None else None
-        sums = [self.sums.loss, self.sums.correct, self.sums.grad_norm]
-        self.steps = Stepper(step, self._zero_grad, sums, first.graphs, after)
+        self.steps = Stepper(step, self._zero_grad, self.sums.tensors(), first.graphs, after)
 
     def _zero_grad(self, set_to_none: bool) -> None:
         self.opt.zero_grad(set_to_none=set_to_none)
@@ -100,9 +99,10 @@ class SeedStack:
     @torch.no_grad()
     def unstack(self) -> None:
         """Copy each seed's slice of the stacked weights and buffers into its own model."""
+        stacked = {**self.params, **self.buffers}
         for s, model in enumerate(self.models):
             for name, t in [*model.named_parameters(), *model.named_buffers()]:
-                t.copy_((self.params.get(name) if name in self.params else self.buffers[name])[s])
+                t.copy_(stacked[name][s])
 
 
 def clip_per_seed(params: list[torch.Tensor], max_norm: float) -> None:

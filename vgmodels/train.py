@@ -123,7 +123,7 @@ class Run:
         self.grown = [i < phase.active_depth or i == n - 1 for i in range(n)]
         self.phase = phase
         tc = self.case.train
-        self.stepper, _ = stepper(
+        self.stepper = stepper(
             self.model, self.opt, self.data.train, self.loss_fn, self.weights, self.learning,
             tc.clip_norm, self.sched, self.graphs,
         )  # fmt: skip
@@ -136,11 +136,8 @@ class Run:
 
     def train_epoch(self) -> EpochSums:
         """One epoch of this run alone."""
-        tc = self.case.train
-        return train_epoch(
-            self.model, self.opt, self.data.train, tc.batch_size, self.gen, self.loss_fn,
-            self.weights, self.learning, tc.clip_norm, self.sched, self.stepper,
-        )  # fmt: skip
+        bs = self.case.train.batch_size
+        return train_epoch(self.model, self.stepper, self.data.train, bs, self.gen)
 
     def end_epoch(self, sums: EpochSums, seconds: float, before: list[torch.Tensor]) -> bool:
         """Evaluate, probe and record the epoch just trained; True when the run diverged."""

@@ -39,7 +39,7 @@ def wall_info(records: list[dict], bench_info: dict) -> dict:
     cores = 1 if gpu else bench_info.get("cores") or at_once * threads
     core_seconds: dict[str, float] = defaultdict(float)
     for r in timed:
-        core_seconds[r["case"]] += own_seconds(r) * (1 if gpu else min(r.get("threads", 1), cores))
+        core_seconds[r["case"]] += own_seconds(r) * min(r.get("threads", 1), cores)
     share = {c: s / (cores * span) for c, s in core_seconds.items()} if span > 0 else {}
     rss = [r["peak_rss_mb"] for r in timed if r.get("peak_rss_mb") is not None]
     return {
