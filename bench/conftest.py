@@ -13,13 +13,14 @@ import torch
 from vgmodels.check import validate_baseline
 from vgmodels.cli import folder_output_problem
 from vgmodels.data import DataError, load_fashion_mnist
-from vgmodels.perf import device_name, matmul_peak_gflops, resolve_device
+from vgmodels.device import default_cpus, device_name, resolve_device
 from vgmodels.profiles import DEFAULT_PROFILE, PROFILES, get_profile
-from vgmodels.record import peak_rss_mb
 from vgmodels.remedies import REMEDIES
 from vgmodels.results import MAX_SEED, ResultsError, read_json
-from vgmodels.runs import default_folder, reusable, save
-from vgmodels.seeds import default_cpus, train_seeds, workers_for
+from vgmodels.runs.folder import default_folder, reusable, save
+from vgmodels.runs.seeds import train_seeds, workers_for
+from vgmodels.training.flops import matmul_peak_gflops
+from vgmodels.training.record import peak_rss_mb
 
 
 def pytest_addoption(parser):
@@ -159,7 +160,7 @@ class Plan:
         self.workers = workers_for(n, device, cap=vg["workers"])
         self.queue, self.started = None, False
         if self.workers > 1 and todo:
-            from vgmodels import engine  # imports Ray: only where runs train at once
+            from vgmodels.runs import queue as engine
 
             self.started = not engine.ray.is_initialized()
             cpus = engine.start(cpus=self.workers)
@@ -194,7 +195,7 @@ def plan(vg, dataset, request):
     p = Plan(vg, dataset, request.config._vg_wall)
     yield p
     if p.queue is not None:
-        from vgmodels import engine
+        from vgmodels.runs import queue as engine
 
         p.queue.drain()  # runs finished while no case waited (an interrupted session) are saved
         if p.started:

@@ -9,8 +9,8 @@ import pytest
 
 from vgmodels.check import compare
 from vgmodels.models import layer_names
-from vgmodels.perf import matmul_peak_gflops
 from vgmodels.remedies import REMEDIES
+from vgmodels.training.flops import matmul_peak_gflops
 
 # The study's claims, per profile, asserted on every seed's record. Each holds with a wide margin
 # on every seed we ran (see bench/baselines/quick.json for the measured means and spreads).

@@ -19,7 +19,7 @@ WARMUP = 3
 
 def _models(device, linear=None):
     """Two copies of the baseline network (7 x 128 sigmoid, N(0, 0.05)) as vgmodels builds it."""
-    from vgmodels.models import DeepMLP, ModelConfig  # the package the trainer builds from
+    from vgmodels.models import DeepMLP, ModelConfig
 
     kw = {} if linear is None else {"linear": linear}
     return [DeepMLP(ModelConfig(), **kw).to(device) for _ in range(2)]

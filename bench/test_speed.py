@@ -10,13 +10,15 @@ import pytest
 import torch
 from torch import nn
 
-from vgmodels.linear import use_onednn
-from vgmodels.metrics import EPOCH_METRICS, interleaved_ratios, max_relative_difference
+from vgmodels.device import default_cpus
 from vgmodels.models import DeepMLP, flops_per_sample, linear_shapes
-from vgmodels.perf import matmul_peak_gflops, products_seconds_per_epoch, seed_style_epochs
+from vgmodels.models.onednn_linear import use_onednn
 from vgmodels.remedies import REMEDIES
-from vgmodels.seeds import default_cpus, stacks, train_seeds, workers_for
-from vgmodels.train import train_case
+from vgmodels.runs.seeds import stacks, train_seeds, workers_for
+from vgmodels.training.flops import matmul_peak_gflops, products_seconds_per_epoch
+from vgmodels.training.metrics import EPOCH_METRICS, interleaved_ratios, max_relative_difference
+from vgmodels.training.reference_loop import seed_style_epochs
+from vgmodels.training.trainer import train_case
 
 SPEED_CASE = "baseline"
 RELATIVE_TRAIN = 8192  # samples per epoch when timing every case against baseline (16 steps)
@@ -54,7 +56,7 @@ def test_speed(benchmark, vg, dataset):
         at_once = workers_for(len(seeds_at_once), vg["device"]) > 1
         started = False
         if at_once:
-            from vgmodels import engine
+            from vgmodels.runs import queue as engine
 
             started = not engine.ray.is_initialized()
             engine.start(cpus=len(seeds_at_once))  # the session's cluster, or one started here

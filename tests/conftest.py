@@ -9,8 +9,8 @@ import torch
 
 os.environ.setdefault("MPLBACKEND", "agg")
 
-from vgmodels.data import Dataset, Split  # noqa: E402
-from vgmodels.profiles import Profile  # noqa: E402
+from vgmodels.data import Dataset, Split
+from vgmodels.profiles import Profile
 
 
 def synthetic_dataset(n_train=512, n_val=128, n_test=128, seed=0) -> Dataset:

@@ -8,11 +8,12 @@ import pytest
 
 from tests.test_results import make_record
 from vgmodels import __main__ as run_cli
-from vgmodels import check, sweep
+from vgmodels import check
 from vgmodels import data as data_module
 from vgmodels.data import PROJECT_ROOT
 from vgmodels.report import __main__ as report_cli
 from vgmodels.results import write_json_atomic
+from vgmodels.sweep import cli as sweep
 
 COMMANDS = {
     "vgmodels": run_cli.main, "report": report_cli.main, "check": check.main, "sweep": sweep.main,

@@ -8,11 +8,11 @@ import sys
 
 import pytest
 
+from vgmodels.analysis.fingerprint import FLOORS, LOSS_RELATIVE, K
 from vgmodels.check import compare, format_rows, make_baseline
-from vgmodels.fingerprint import FLOORS, LOSS_RELATIVE, K
 from vgmodels.profiles import Profile
 from vgmodels.remedies import REMEDIES
-from vgmodels.train import train_case
+from vgmodels.training.trainer import train_case
 
 # three seeds of one case, every fingerprint number chosen so the statistics are easy by hand
 ACCS = (0.50, 0.51, 0.52)  # mean 0.51, std 0.01 -> tolerance max(0.05, 6 x 0.01) = 0.06

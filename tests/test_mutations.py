@@ -10,14 +10,15 @@ from pathlib import Path
 import pytest
 import torch
 
-from vgmodels import schedules, train
 from vgmodels.check import compare, validate_baseline
 from vgmodels.data import load_fashion_mnist
-from vgmodels.layers import GradientNormalization
+from vgmodels.models.layers import GradientNormalization
 from vgmodels.models.mlp import DeepMLP
 from vgmodels.profiles import get_profile
 from vgmodels.remedies import REMEDIES
 from vgmodels.results import read_json
+from vgmodels.training import schedules
+from vgmodels.training import trainer as train
 
 pytestmark = pytest.mark.realdata
 

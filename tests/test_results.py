@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 
 from tests.conftest import synthetic_dataset
 from vgmodels import check
+from vgmodels.analysis.summary import summarize
 from vgmodels.profiles import Profile
 from vgmodels.remedies import REMEDIES
-from vgmodels.report.summary import summarize
 from vgmodels.results import (
     OutputError,
     ResultsError,
@@ -22,7 +22,7 @@ from vgmodels.results import (
     validate_record,
     write_json_atomic,
 )
-from vgmodels.train import train_case
+from vgmodels.training.trainer import train_case
 
 _CACHE: dict = {}
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .cli import OneLineParser, fail, file_output_problem, seed
-from .data import DataError, load_fashion_mnist
-from .perf import resolve_device
-from .profiles import DEFAULT_PROFILE, get_profile
-from .remedies import REMEDIES, get_case
-from .results import OutputError, write_json_atomic
-from .runs import code_version
+from vgmodels.cli import OneLineParser, fail, file_output_problem, seed
+from vgmodels.data import DataError, load_fashion_mnist
+from vgmodels.device import resolve_device
+from vgmodels.profiles import DEFAULT_PROFILE, get_profile
+from vgmodels.remedies import REMEDIES, get_case
+from vgmodels.results import OutputError, write_json_atomic
+from vgmodels.runs.folder import code_version
 
 PROG = "vgmodels"
 
@@ -84,8 +84,8 @@ def main(argv: list[str] | None = None) -> int:
         data = load_fashion_mnist(args.data_dir, profile.n_train, profile.n_val, profile.n_test)
     except DataError as e:
         fail(PROG, str(e))
-    from .schedules import phases_for
-    from .train import train_case
+    from vgmodels.training.schedules import phases_for
+    from vgmodels.training.trainer import train_case
 
     budget = profile.epochs_for(case.model.recurrent)
     phases = phases_for(case.train.schedule, budget, case.model.depth, profile.exact_layerwise,

@@ -12,10 +12,10 @@ import statistics
 import sys
 from dataclasses import dataclass
 
-from .cli import OneLineParser, fail
-from .fingerprint import FLOORS, LOSS_RELATIVE, K, Moved, moved, summarize, valid
-from .remedies import REMEDIES
-from .results import ResultsError, by_case, load_records, read_json, write_json_atomic
+from vgmodels.analysis.fingerprint import FLOORS, LOSS_RELATIVE, K, Moved, moved, summarize, valid
+from vgmodels.cli import OneLineParser, fail
+from vgmodels.remedies import REMEDIES
+from vgmodels.results import ResultsError, by_case, load_records, read_json, write_json_atomic
 
 PROG = "vgmodels.check"
 FAILING = ("REGRESSION", "MOVED", "MISSING")

@@ -8,7 +8,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .results import MAX_SEED
+from vgmodels.results import MAX_SEED
 
 
 def _one_line(message: str) -> str:

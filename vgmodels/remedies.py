@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
 
-from .models import ModelConfig
+from vgmodels.models import ModelConfig
 
 
 @dataclass(frozen=True)

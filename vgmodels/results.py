@@ -8,7 +8,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from .remedies import REMEDIES
+from vgmodels.remedies import REMEDIES
 
 MAX_SEED = 2**32  # torch.manual_seed and numpy take seeds in [0, 2**32)
 

@@ -6,9 +6,9 @@ import math
 
 import pytest
 
-from vgmodels.report.changes import case_changes, changes_text, config_changes
-from vgmodels.report.diagnoses import diagnose_case, evidence
-from vgmodels.report.summary import permutation_p, smallest_p
+from vgmodels.analysis.case_diagnosis import diagnose_case, evidence
+from vgmodels.analysis.changes import case_changes, changes_text, config_changes
+from vgmodels.analysis.summary import permutation_p, smallest_p
 
 BASE = {"model": {"activation": "sigmoid", "init_std": 0.05, "grad_norm": "none"},
         "train": {"optimizer": "sgd", "lr": 0.01, "clip_norm": None}}  # fmt: skip

@@ -15,14 +15,14 @@ import sys
 import pytest
 
 from tests.conftest import synthetic_dataset
+from vgmodels.analysis.summary import summarize
 from vgmodels.profiles import Profile
 from vgmodels.remedies import REMEDIES
 from vgmodels.report import render
 from vgmodels.report.figset import make_figures
 from vgmodels.report.render import build_site, missing_references
-from vgmodels.report.summary import summarize
 from vgmodels.results import by_case
-from vgmodels.train import train_case
+from vgmodels.training.trainer import train_case
 
 from .chromium import chromium_path, open_page
 
@@ -323,7 +323,7 @@ def test_published_results_rebuild_the_same_page(records, tmp_path):
 
 
 def test_findings_name_no_best_of_failures_and_mark_every_comparison(site, records):
-    from vgmodels.report.summary import smallest_p
+    from vgmodels.analysis.summary import smallest_p
 
     html = (site / "index.html").read_text()
     assert "best is" not in html
@@ -334,7 +334,7 @@ def test_findings_name_no_best_of_failures_and_mark_every_comparison(site, recor
 
 
 def test_every_reference_is_cited_and_listed(site):
-    from vgmodels.report.references import REFERENCES
+    from vgmodels.analysis.references import REFERENCES
 
     html = (site / "index.html").read_text()
     for n, ref in enumerate(REFERENCES, 1):
@@ -343,7 +343,7 @@ def test_every_reference_is_cited_and_listed(site):
 
 
 def test_ranking_lists_every_case_with_records_by_mean(records):
-    from vgmodels.report.changes import case_changes
+    from vgmodels.analysis.changes import case_changes
     from vgmodels.report.context import case_diagnoses
     from vgmodels.report.tables import ranking_table
 

@@ -8,13 +8,13 @@ import jinja2
 import numpy as np
 import pytest
 
-from vgmodels.claim_checks import NOT_REPRODUCED, NOT_RUN, REPRODUCED
-from vgmodels.claims import ClaimRow, group
+from vgmodels.analysis.claims import ClaimRow, group
+from vgmodels.analysis.references import link_citations
+from vgmodels.analysis.verdicts import NOT_REPRODUCED, NOT_RUN, REPRODUCED
 from vgmodels.report import sdagd_section, sections
 from vgmodels.report.figset import Figure
 from vgmodels.report.layerwise_section import budget_table
 from vgmodels.report.recurrent_section import recurrent_table
-from vgmodels.report.references import link_citations
 from vgmodels.report.render import TEMPLATES
 from vgmodels.report.section_data import phase_spans, ratio_at, time_matrix
 from vgmodels.report.tables import Table

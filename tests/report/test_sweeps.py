@@ -10,13 +10,13 @@ import jinja2
 import pytest
 
 from tests.conftest import synthetic_dataset
-from vgmodels import meanfield
+from vgmodels.analysis import meanfield
 from vgmodels.data import PROJECT_ROOT
 from vgmodels.profiles import Profile
 from vgmodels.remedies import get_case
 from vgmodels.report import sweep_tables as ST
 from vgmodels.report.sweeps import split_records, sweeps_section
-from vgmodels.train import train_case
+from vgmodels.training.trainer import train_case
 
 
 @cache

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from torch import nn
 
-from . import mlp, recurrent
-from .config import RECURRENT, RELU_FAMILY, SATURATING, ModelConfig, describe
-from .mlp import ACTIVATIONS, DeepMLP, linear_shapes, n_params
-from .recurrent import SequenceClassifier
+from vgmodels.models import mlp, recurrent
+from vgmodels.models.config import RECURRENT, RELU_FAMILY, SATURATING, ModelConfig, describe
+from vgmodels.models.mlp import ACTIVATIONS, DeepMLP, linear_shapes, n_params
+from vgmodels.models.recurrent import SequenceClassifier
 
 __all__ = [
     "ACTIVATIONS", "RECURRENT", "RELU_FAMILY", "SATURATING", "DeepMLP", "ModelConfig",

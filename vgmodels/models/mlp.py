@@ -5,9 +5,15 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..layers import ELU, BoostedSigmoid, GradientNormalization, MyNormalization, Softplus
-from ..linear import Linear
-from .config import SKIP_ADDS, ModelConfig
+from vgmodels.models.config import SKIP_ADDS, ModelConfig
+from vgmodels.models.layers import (
+    ELU,
+    BoostedSigmoid,
+    GradientNormalization,
+    MyNormalization,
+    Softplus,
+)
+from vgmodels.models.onednn_linear import Linear
 
 ACTIVATIONS = {
     "sigmoid": nn.Sigmoid,

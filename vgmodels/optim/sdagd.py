@@ -68,7 +68,7 @@ class SDAGD(torch.optim.Optimizer):
 
     ``beta = 0`` (the default) uses each step's own estimate, H(W_k) as the paper writes it;
     ``beta > 0`` keeps a running average instead, as SDLM and Sophia do (the first step uses its
-    own estimate). On the trench surface (vgmodels.surfaces) the averaged, stale curvature throws
+    own estimate). On the trench surface (vgmodels.analysis.surfaces) the averaged, stale curvature throws
     the path out of the narrow trench; on the MLP it changes nothing measurable.
 
     The closure must NOT call backward: step differentiates the loss itself (once for g, once

@@ -5,11 +5,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ..cli import OneLineParser, fail
-from ..data import PROJECT_ROOT
-from ..results import ResultsError, load_results
-from .partition import partition
-from .render import RenderError, build_site
+from vgmodels.cli import OneLineParser, fail
+from vgmodels.data import PROJECT_ROOT
+from vgmodels.report.partition import partition
+from vgmodels.report.render import RenderError, build_site
+from vgmodels.results import ResultsError, load_results
 
 PROG = "vgmodels.report"
 

@@ -4,24 +4,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..diagnosis import CHANCE_LOSS, STUCK_MARGIN
-from ..remedies import REMEDIES
-from ..results import by_case
-from . import tables, text
-from .changes import case_changes
-from .diagnoses import CaseDiagnosis, diagnose_case, evidence
-from .figset import make_figures
-from .findings import findings, significance_note
-from .references import REFERENCES, cite
-from .sections import build as build_sections
-from .summary import CaseSummary, summarize
-from .suspects import suspicion
+from vgmodels.analysis.case_diagnosis import CaseDiagnosis, diagnose_case, evidence
+from vgmodels.analysis.changes import case_changes
+from vgmodels.analysis.diagnosis import CHANCE_LOSS, STUCK_MARGIN
+from vgmodels.analysis.references import REFERENCES, cite
+from vgmodels.analysis.summary import CaseSummary, summarize
+from vgmodels.analysis.suspects import suspicion
+from vgmodels.remedies import REMEDIES
+from vgmodels.report import tables, text
+from vgmodels.report.figset import make_figures
+from vgmodels.report.findings import findings, significance_note
+from vgmodels.report.sections import build as build_sections
+from vgmodels.results import by_case
 
 TITLE = "Vanishing gradients in deep MLPs: remedies measured on Fashion-MNIST"
 
 DIAGNOSES_INTRO = (
     "Each failing case gets one entry: the facts its records show in most of its seeds, read by "
-    "the checks of vgmodels.diagnosis, then the cause, said as a cause where the records measure "
+    "the checks of vgmodels.analysis.diagnosis, then the cause, said as a cause where the records measure "
     "it and as a suspicion where they do not, with the run that would test it. Chance loss is "
     f"ln 10 = {CHANCE_LOSS:.4f}, the cross-entropy of a uniform guess over the ten classes; "
     f"“stays within x of chance loss” means every epoch after the first, to {STUCK_MARGIN}. "

@@ -10,10 +10,10 @@ import matplotlib
 matplotlib.use("agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from ..remedies import FAMILIES  # noqa: E402
-from . import figures as F  # noqa: E402
-from .references import cite  # noqa: E402
-from .summary import PUBLISHED_MLP, CaseSummary, family_cases, mean_layer_matrix  # noqa: E402
+from vgmodels.analysis.references import cite
+from vgmodels.analysis.summary import PUBLISHED_MLP, CaseSummary, family_cases, mean_layer_matrix
+from vgmodels.remedies import FAMILIES
+from vgmodels.report import figures as F
 
 WIDTH = 7.0  # inches: the A4 text width
 plt.rcParams.update({

@@ -10,8 +10,14 @@ import torch
 from matplotlib.colors import LogNorm
 from matplotlib.ticker import MaxNLocator
 
-from .references import cite
-from .summary import CHANCE, PUBLISHED_MLP, CaseSummary, mean_curve, mean_layer_matrix
+from vgmodels.analysis.references import cite
+from vgmodels.analysis.summary import (
+    CHANCE,
+    PUBLISHED_MLP,
+    CaseSummary,
+    mean_curve,
+    mean_layer_matrix,
+)
 
 BASELINE_STYLE = {"color": "0.55", "linestyle": "--", "linewidth": 1.2}
 LOSS_TOP = 3.0  # a loss axis ends here (chance loss is ln 10 = 2.30) unless a curve goes above

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ..remedies import FAMILIES
-from .diagnoses import CaseDiagnosis, g
-from .references import cite
-from .summary import ALPHA, PUBLISHED_MLP, CaseSummary, family_cases
+from vgmodels.analysis.case_diagnosis import CaseDiagnosis, g
+from vgmodels.analysis.references import cite
+from vgmodels.analysis.summary import ALPHA, PUBLISHED_MLP, CaseSummary, family_cases
+from vgmodels.remedies import FAMILIES
 
 
 def fmt_p(s: CaseSummary) -> str:

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
-from . import figures as F
-from . import section_figs as SF
-from .figset import WIDTH, Figure, _save
-from .references import cite
-from .section_data import LAYERWISE, budget_row, phase_spans, present
-from .summary import mean_curve
-from .tables import Table
+from vgmodels.analysis.references import cite
+from vgmodels.analysis.summary import mean_curve
+from vgmodels.report import figures as F
+from vgmodels.report import section_figs as SF
+from vgmodels.report.figset import WIDTH, Figure, _save
+from vgmodels.report.section_data import LAYERWISE, budget_row, phase_spans, present
+from vgmodels.report.tables import Table
 
 BUDGET = {False: "split", True: "sources'"}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .sweep_tables import split_records
+from vgmodels.report.sweep_tables import split_records
 
 # a profile whose report may carry another profile's runs, used only where a claim needs them
 # (the article's 300-epoch depth claim: paper300 runs of depth3, depth5, baseline beside paper)

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
-from . import section_figs as SF
-from .diagnoses import g
-from .figset import WIDTH, Figure, _save
-from .references import cite
-from .section_data import RECURRENT, fmt_acc, present, ratio_at, time_matrix
-from .summary import mean_curve
-from .tables import Table
+from vgmodels.analysis.case_diagnosis import g
+from vgmodels.analysis.references import cite
+from vgmodels.analysis.summary import mean_curve
+from vgmodels.report import section_figs as SF
+from vgmodels.report.figset import WIDTH, Figure, _save
+from vgmodels.report.section_data import RECURRENT, fmt_acc, present, ratio_at, time_matrix
+from vgmodels.report.tables import Table
 
 ARCHS = ("rnn", "lstm", "gru")
 LENGTHS = {28: "", 196: "_long"}  # steps -> case-id suffix

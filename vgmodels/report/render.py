@@ -16,16 +16,16 @@ from urllib.parse import unquote, urlparse
 import jinja2
 import torch
 
-from .. import __version__
-from ..data import PROJECT_ROOT
-from ..results import by_case, write_json_atomic
-from ..surfaces import compare
-from .context import report_context
-from .partition import partition
-from .references import link_citations
-from .section_data import SDAGD_DEPTHS, present
-from .site_folder import OutFolderError, check_replaceable, make_temporary, swap_in
-from .walltime import wall_info, wall_text
+from vgmodels import __version__
+from vgmodels.analysis.references import link_citations
+from vgmodels.analysis.surfaces import compare
+from vgmodels.data import PROJECT_ROOT
+from vgmodels.report.context import report_context
+from vgmodels.report.partition import partition
+from vgmodels.report.section_data import SDAGD_DEPTHS, present
+from vgmodels.report.site_folder import OutFolderError, check_replaceable, make_temporary, swap_in
+from vgmodels.report.walltime import wall_info, wall_text
+from vgmodels.results import by_case, write_json_atomic
 
 TEMPLATES = PROJECT_ROOT / "templates"
 
@@ -100,7 +100,7 @@ def _surfaces_in_child() -> dict:
 
 @contextlib.contextmanager
 def surfaces_beside(needed: bool):
-    """The toy surfaces' descents (`vgmodels.surfaces.compare`, about 12 s of Python on one core)
+    """The toy surfaces' descents (`vgmodels.analysis.surfaces.compare`, about 12 s of Python on one core)
     run in a forked second process while this one draws the figures; yields a callable that
     waits for them (None when not `needed`). A kept library (concurrent.futures) runs this one
     call: it trains nothing, so it needs no Ray."""

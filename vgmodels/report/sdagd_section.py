@@ -7,12 +7,12 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
-from . import section_figs as SF
-from .figset import WIDTH, Figure, _save
-from .references import cite
-from .section_data import SDAGD_DEPTHS, SGD_DEPTHS, depth_series, fmt_acc, present
-from .summary import permutation_p
-from .tables import Table
+from vgmodels.analysis.references import cite
+from vgmodels.analysis.summary import permutation_p
+from vgmodels.report import section_figs as SF
+from vgmodels.report.figset import WIDTH, Figure, _save
+from vgmodels.report.section_data import SDAGD_DEPTHS, SGD_DEPTHS, depth_series, fmt_acc, present
+from vgmodels.report.tables import Table
 
 STYLES = {"SGD": {"color": "0.45", "linestyle": "--"}, "SDAGD": {"color": "tab:purple"}}
 
@@ -71,7 +71,7 @@ def depth_figure(groups: dict[str, list[dict]], out: Path) -> Figure:
 
 def surface_section(out: Path, results=None) -> tuple[Figure, Table]:
     """The error-surface figure and table; loaded only when SDAGD is in the records."""
-    from .surface_section import surface_section as surfaces
+    from vgmodels.report.surface_section import surface_section as surfaces
 
     return surfaces(out, results() if results is not None else None)
 
@@ -79,7 +79,7 @@ def surface_section(out: Path, results=None) -> tuple[Figure, Table]:
 def sdagd_section(groups: dict[str, list[dict]], out: Path, surfaces=None) -> dict | None:
     """Intro, the surfaces, the depth figure and table; None without SDAGD records.
 
-    `surfaces`: a callable giving `vgmodels.surfaces.compare()`'s results, when another process
+    `surfaces`: a callable giving `vgmodels.analysis.surfaces.compare()`'s results, when another process
     computes them meanwhile (about 12 s of Python on one core); None computes them here.
     """
     if not present(groups, SDAGD_DEPTHS.values()):

@@ -8,8 +8,8 @@ import warnings
 
 import numpy as np
 
-from ..claim_checks import first_last_ratio
-from .summary import ci95
+from vgmodels.analysis.summary import ci95
+from vgmodels.analysis.verdicts import first_last_ratio
 
 RECURRENT = ("rnn", "lstm", "gru", "rnn_long", "lstm_long", "gru_long")
 SGD_DEPTHS = {3: "depth3", 5: "depth5", 7: "baseline"}

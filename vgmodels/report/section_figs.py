@@ -8,7 +8,7 @@ import numpy as np
 from matplotlib.colors import LogNorm
 from matplotlib.ticker import MaxNLocator
 
-from .summary import CHANCE
+from vgmodels.analysis.summary import CHANCE
 
 ARCH_COLORS = {"rnn": "tab:red", "lstm": "tab:blue", "gru": "tab:green"}
 

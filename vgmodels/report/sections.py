@@ -5,15 +5,23 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from ..claim_checks import BARELY, KEPT, LEARNS, NOT_REPRODUCED, NOT_RUN, NOT_TESTED, REPRODUCED
-from ..claims import ClaimRow, group, reproduction
-from .layerwise_section import layerwise_section
-from .recurrent_section import recurrent_section
-from .references import cite
-from .sdagd_section import sdagd_section
-from .summary import ALPHA, smallest_p
-from .sweeps import sweeps_section
-from .tables import Table
+from vgmodels.analysis.claims import ClaimRow, group, reproduction
+from vgmodels.analysis.references import cite
+from vgmodels.analysis.summary import ALPHA, smallest_p
+from vgmodels.analysis.verdicts import (
+    BARELY,
+    KEPT,
+    LEARNS,
+    NOT_REPRODUCED,
+    NOT_RUN,
+    NOT_TESTED,
+    REPRODUCED,
+)
+from vgmodels.report.layerwise_section import layerwise_section
+from vgmodels.report.recurrent_section import recurrent_section
+from vgmodels.report.sdagd_section import sdagd_section
+from vgmodels.report.sweeps import sweeps_section
+from vgmodels.report.tables import Table
 
 VERDICTS = (REPRODUCED, NOT_REPRODUCED, NOT_TESTED, NOT_RUN)
 ROW_CLASS = {NOT_REPRODUCED: "failing", NOT_RUN: "missing"}

@@ -1,10 +1,10 @@
 """Optimizer paths on the 2-D error surfaces: a figure on a given ax, and the steps table.
 
-Computing and drawing stay apart: `vgmodels.surfaces.compare()` runs every optimizer (each at its
+Computing and drawing stay apart: `vgmodels.analysis.surfaces.compare()` runs every optimizer (each at its
 grid-chosen step size) and these functions only lay the result out. Use in the report:
 
     import matplotlib.pyplot as plt
-    from vgmodels.surfaces import SURFACES, compare, surface_grid
+    from vgmodels.analysis.surfaces import SURFACES, compare, surface_grid
     from vgmodels.report.surface_figs import draw_surface_paths, step_size_table, steps_table
 
     results = compare()  # {surface: {optimizer: (step size, Path)}}: about 20 s on 2 CPU cores
@@ -14,7 +14,7 @@ grid-chosen step size) and these functions only lay the result out. Use in the r
     steps = steps_table(results)  # rows optimizer, columns surface; <NA>: not reached
     sizes = step_size_table(results)  # the lr (SDAGD: radius R) each one ran with
 
-Caption facts: "reached" means within `vgmodels.surfaces.TOL` of the global minimum from that step
+Caption facts: "reached" means within `vgmodels.analysis.surfaces.TOL` of the global minimum from that step
 to the last of `STEPS`; each optimizer's step size is the best of `GRID` by the rule stated there.
 """
 
@@ -23,7 +23,7 @@ from __future__ import annotations
 import pandas as pd
 import torch
 
-from ..surfaces import OPTIMIZERS, Path, Surface
+from vgmodels.analysis.surfaces import OPTIMIZERS, Path, Surface
 
 COLORS = {
     "GD": "tab:blue",

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
-from ..surfaces import GRID, STEPS, SURFACES, TOL, compare, surface_grid
-from .figset import WIDTH, Figure, _save
-from .surface_figs import draw_surface_paths, step_size_table, steps_table
-from .tables import Table
+from vgmodels.analysis.surfaces import GRID, STEPS, SURFACES, TOL, compare, surface_grid
+from vgmodels.report.figset import WIDTH, Figure, _save
+from vgmodels.report.surface_figs import draw_surface_paths, step_size_table, steps_table
+from vgmodels.report.tables import Table
 
 
 def surfaces_figure(results: dict, out: Path) -> Figure:

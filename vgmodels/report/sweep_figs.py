@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.colors import Normalize
 
-from .. import meanfield
+from vgmodels.analysis import meanfield
 
 CHANCE = 0.1
 ACC_NORM = Normalize(0.0, 1.0)

@@ -7,9 +7,9 @@ import math
 import pandas as pd
 from scipy.stats import kendalltau
 
-from .. import meanfield
-from ..remedies import REMEDIES
-from .tables import Table
+from vgmodels.analysis import meanfield
+from vgmodels.remedies import REMEDIES
+from vgmodels.report.tables import Table
 
 LEARNS = 0.5  # a run "learns" when its mean test accuracy reaches 0.50: five times chance
 ORDER = {c: i for i, c in enumerate(REMEDIES)}

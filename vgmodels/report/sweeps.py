@@ -22,12 +22,12 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
-from .. import meanfield
-from ..remedies import get_case
-from . import sweep_figs as SF
-from . import sweep_tables as ST
-from .figset import WIDTH, Figure, _save
-from .sweep_tables import LEARNS, split_records
+from vgmodels.analysis import meanfield
+from vgmodels.remedies import get_case
+from vgmodels.report import sweep_figs as SF
+from vgmodels.report import sweep_tables as ST
+from vgmodels.report.figset import WIDTH, Figure, _save
+from vgmodels.report.sweep_tables import LEARNS, split_records
 
 __all__ = ["LEARNS", "split_records", "sweeps_section", "depth_part", "lr_part", "phase_part"]
 
@@ -115,7 +115,7 @@ def phase_part(records: list[dict], figs: Path, threshold: float = LEARNS) -> di
             "network signals and gradients shrink or grow by χ₁ per layer, that χ₁ = 1 is the "
             "edge between the ordered (vanishing) and the chaotic (exploding) phase, and that "
             "networks train when their depth is below about 6 ξ_c, ξ_c = −1/ln χ_c. Our code "
-            "solves those recursions (vgmodels.meanfield); the critical σ_w at σ_b = 0 is "
+            "solves those recursions (vgmodels.analysis.meanfield); the critical σ_w at σ_b = 0 is "
             + "; ".join(f"{crit[a]:.3g} for {a} (init std {crit[a] / base.width**0.5:.3g} at width {base.width})"
                         for a in crit)
             + f". The suite's baseline, N(0, {base.init_std:g}) sigmoid, sits at σ_w = "

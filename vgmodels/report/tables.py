@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..remedies import FAMILIES
-from .diagnoses import CaseDiagnosis, g
-from .summary import ALPHA, CaseSummary
+from vgmodels.analysis.case_diagnosis import CaseDiagnosis, g
+from vgmodels.analysis.summary import ALPHA, CaseSummary
+from vgmodels.remedies import FAMILIES
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .diagnoses import CaseDiagnosis, g
-from .references import cite
-from .summary import CHANCE, CaseSummary
+from vgmodels.analysis.case_diagnosis import CaseDiagnosis, g
+from vgmodels.analysis.references import cite
+from vgmodels.analysis.summary import CHANCE, CaseSummary
 
 DEFECTS = (
     "Two defects of the source code are not copied: its BatchNorm1d was constructed inside forward "

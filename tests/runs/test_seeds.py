@@ -1,0 +1,144 @@
+"""Runs at once on Ray: the same records as the runs alone, whatever else shares the machine."""
+
+import os
+
+import pytest
+import ray
+import torch
+
+from tests.training.test_trainer import _strip_timing
+from vgmodels.profiles import Profile
+from vgmodels.remedies import REMEDIES
+from vgmodels.runs import queue as engine
+from vgmodels.runs.seeds import train_seeds, workers_for
+from vgmodels.training.trainer import train_case
+
+CPU = torch.device("cpu")
+
+
+def test_workers_are_the_cores_on_a_cpu_and_one_elsewhere(monkeypatch):
+    monkeypatch.delenv("VG_WORKERS", raising=False)
+    assert workers_for(3, CPU, cores=2) == 2
+    assert workers_for(1, CPU, cores=2) == 1  # one run keeps every thread
+    assert workers_for(40, CPU, cores=16) == 16
+    assert workers_for(3, CPU, cores=1) == 1
+    assert workers_for(3, torch.device("cuda"), cores=16) == 1  # one device, one process
+    monkeypatch.setenv("VG_WORKERS", "1")
+    assert workers_for(3, CPU, cores=2) == 1
+    monkeypatch.setenv("VG_WORKERS", "3")
+    assert workers_for(5, CPU, cores=2) == 3
+    for bad in ("two", "0"):
+        monkeypatch.setenv("VG_WORKERS", bad)
+        with pytest.raises(ValueError, match=f"VG_WORKERS='{bad}': accepted a whole number"):
+            workers_for(3, CPU, cores=2)
+
+
+def test_queue_order_is_costliest_first():
+    quick = Profile("quick", epochs=20, seeds=1, recurrent_epochs=2)
+    # 7 x 128 sigmoid, 20 epochs: 20 x 998,912 FLOPs per sample (counted by hand in test_speed)
+    assert engine.cost(REMEDIES["baseline"], quick) == 20 * 998912
+    assert engine.cost(REMEDIES["baseline"], quick, epochs=3) == 3 * 998912
+    assert engine.cost(REMEDIES["depth3"], quick) < engine.cost(REMEDIES["baseline"], quick)
+    # the recurrent budget, not the MLP's
+    lstm = engine.cost(REMEDIES["lstm"], quick)
+    assert lstm == pytest.approx(2 / 3 * engine.cost(REMEDIES["lstm"], quick, epochs=3))
+
+
+def test_seeds_stop_the_cluster_they_started(tiny_data, tiny_profile):
+    assert not ray.is_initialized()  # before the module's cluster starts
+    recs = train_seeds(REMEDIES["relu"], tiny_profile, [2, 5], CPU, tiny_data, workers=2, epochs=1)
+    assert [r["seed"] for r in recs] == [2, 5] and not ray.is_initialized()
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    engine.start(cpus=2)
+    yield
+    engine.stop()
+
+
+def test_runs_at_once_give_the_records_of_runs_alone(cluster, tiny_data, tiny_profile):
+    """Three cases on a 2-CPU cluster, two at a time, against each run alone on one thread."""
+    jobs = [("bn3", "batchnorm", 3), ("bn0", "batchnorm", 0), ("relu0", "relu", 0)]
+    pids = []
+    q = engine.Runs(tiny_data, 2, "cpu", lambda key, rec: pids.append(key))
+    q.submit([(k, REMEDIES[c], tiny_profile, s, None) for k, c, s in jobs])
+    together = q.collect(["relu0", "bn3", "bn0"])
+    assert sorted(pids) == ["bn0", "bn3", "relu0"] and not q.pending
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        alone = [train_case(REMEDIES[c], tiny_profile, s, "cpu", tiny_data) for c, s in
+                 [("relu", 0), ("batchnorm", 3), ("batchnorm", 0)]]  # fmt: skip
+    finally:
+        torch.set_num_threads(threads)
+    assert [(r["case"], r["seed"]) for r in together] == [("relu", 0), ("batchnorm", 3),
+                                                          ("batchnorm", 0)]  # fmt: skip
+    assert [r["concurrent_runs"] for r in together] == [2, 2, 2]
+    assert [r["threads"] for r in together] == [1, 1, 1]
+    for t, a in zip(together, alone, strict=True):
+        assert _strip_timing(t) == _strip_timing(a)
+    assert together[1]["history"] != together[2]["history"]  # seeds differ: the check has teeth
+
+
+def test_runs_are_queued_costliest_first(cluster, tiny_data, tiny_profile):
+    queued = []
+
+    class Task:  # stands in for the Ray task: records what is queued, in order
+        def remote(self, case, profile, seed, *rest):
+            queued.append((case.id, seed))
+            return object()
+
+    q = engine.Runs(tiny_data, 2, "cpu")
+    q.task = Task()
+    q.submit([(k, REMEDIES[c], tiny_profile, s, None) for k, c, s in
+              [("a", "depth3", 0), ("b", "lstm", 0), ("c", "baseline", 1)]])  # fmt: skip
+    # per sample and epoch: lstm's 28 steps of 4 gates >> 7 x 128 sigmoid > 3 x 128 sigmoid
+    assert queued == [("lstm", 0), ("baseline", 1), ("depth3", 0)]
+
+
+def test_workers_take_the_kernel_and_peak_probed_by_the_driver(cluster, tiny_data, tiny_profile):
+    kernel = engine.cpu_probes()["linear"]
+    arrays = ray.put(engine.data_arrays(tiny_data))
+    probes = {"linear": kernel, "peak": 123.0}  # a peak no probe gives: it must come from here
+    rec = ray.get(engine.train_task.remote(REMEDIES["relu"], tiny_profile, 0, arrays, "cpu", 1,
+                                           probes))  # fmt: skip
+    assert rec["linear_kernel"] == kernel and rec["peak_gflops"] == 123.0
+    assert rec["mfu"] == pytest.approx(rec["gflops_per_second"] / 123.0)
+
+
+def test_a_failing_run_raises_its_error_when_collected(cluster):
+    from tests.conftest import synthetic_dataset
+    from vgmodels.data import Dataset, Split
+
+    d = synthetic_dataset(64, 32, 32)
+    narrow = Dataset(*(Split(s.x[:, :10], s.y) for s in (d.train, d.val, d.test)), "narrow")
+    q = engine.Runs(narrow, 2, "cpu")  # 10 pixels into a 784-wide first layer: fails in the worker
+    q.submit([("ko", REMEDIES["relu"], Profile("smoke", epochs=1, seeds=1), 0, None)])
+    with pytest.raises(RuntimeError, match="train_task") as e:  # raised in the worker, here
+        q.collect(["ko"])
+    assert "model(xb)" in str(e.value)  # the worker's traceback: the first layer's forward
+    assert not q.pending and not q.done
+
+
+def test_seeds_of_one_case_train_at_once_on_the_cluster(cluster, tiny_data, tiny_profile):
+    recs = train_seeds(REMEDIES["relu"], tiny_profile, [1, 0], CPU, tiny_data, workers=2)
+    assert [(r["seed"], r["concurrent_runs"], r["threads"]) for r in recs] == [(1, 2, 1), (0, 2, 1)]
+    assert ray.is_initialized()  # the cluster it found is left running
+
+
+def test_one_seed_trains_in_this_process(monkeypatch, tiny_data, tiny_profile):
+    from vgmodels.runs import seeds
+
+    calls, real = [], seeds.train_case
+
+    def spy(case, profile, seed, device, data, epochs=None):
+        calls.append((os.getpid(), case.id, seed, epochs))
+        return real(case, profile, seed, device, data, epochs=epochs)
+
+    monkeypatch.setattr(seeds, "train_case", spy)
+    (rec,) = train_seeds(REMEDIES["relu"], tiny_profile, [1], CPU, tiny_data, epochs=1)
+    # a call in a Ray worker would land in the worker's copy of `calls`, not in this one
+    assert calls == [(os.getpid(), "relu", 1, 1)]
+    assert (rec["seed"], rec["epochs_run"], rec["concurrent_runs"]) == (1, 1, 1)
+    assert rec["threads"] == torch.get_num_threads()

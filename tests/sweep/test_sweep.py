@@ -1,0 +1,178 @@
+"""The sweep command: its grids, argument errors, a 2 x 2 run on a local Ray, and resume."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+import ray
+
+from tests.conftest import synthetic_dataset
+from vgmodels.profiles import get_profile
+from vgmodels.remedies import get_case
+from vgmodels.sweep import cli as sweep
+from vgmodels.sweep import grids as grid
+from vgmodels.sweep import runner
+from vgmodels.sweep.grids import budget_profile, build_runs
+
+SMOKE = ["--profile", "smoke", "--cases", "baseline,kaiming_relu", "--depths", "3,6"]
+
+
+def test_depth_grid_is_cases_times_depths_with_distinct_keys():
+    runs = build_runs("depth", ["baseline", "relu"], get_profile("smoke"), depths=(2, 9))
+    assert [r.key for r in runs] == [
+        "depth-baseline-d2-s0", "depth-baseline-d9-s0", "depth-relu-d2-s0", "depth-relu-d9-s0",
+    ]  # fmt: skip
+    assert [r.case.model.depth for r in runs] == [2, 9, 2, 9]
+    assert runs[0].case.model.activation == "sigmoid" and runs[2].case.model.activation == "relu"
+    assert runs[1].sweep == {"kind": "depth", "key": "depth-baseline-d9-s0", "values": {"depth": 9}}
+
+
+def test_default_grids_and_budgets():
+    p = budget_profile("depth", None, None, None, None)
+    assert (p.epochs, p.n_train, p.seeds) == (10, 20_000, 1)
+    assert len(build_runs("depth", list(grid.DEFAULT_CASES["depth"]), p)) == 6 * 9
+    # 6 SGD cases x 7 rates + adam and rmsprop x 6 rates (their 1e-3 is on the grid)
+    assert len(build_runs("lr", list(grid.DEFAULT_CASES["lr"]), p)) == 6 * 7 + 2 * 6
+    assert len(build_runs("phase", ["tanh", "baseline"], p)) == 2 * 7 * 5
+
+
+def test_lr_grid_holds_the_cases_own_rate():
+    relu_lr = get_case("relu_lr0.05")
+    assert grid.lr_grid(relu_lr) == (1e-3, 3e-3, 1e-2, 3e-2, 0.05, 0.1, 0.3, 1.0)
+    assert grid.lr_grid(get_case("adam"), (0.1,)) == (1e-3, 0.1)
+    runs = build_runs("lr", ["adam"], get_profile("smoke"), lrs=(0.1,))
+    assert [r.case.train.lr for r in runs] == [1e-3, 0.1]
+    assert runs[0].sweep["default_lr"] == 1e-3
+
+
+def test_phase_grid_sets_init_std_from_sigma_w():
+    runs = build_runs("phase", ["tanh"], get_profile("smoke"), depths=(4,), sigma_ws=(1.0, 2.0))
+    assert [r.case.model.init_std for r in runs] == pytest.approx([1 / math.sqrt(128),
+                                                                   2 / math.sqrt(128)])  # fmt: skip
+    assert runs[1].key == "phase-tanh-sw2-d4-s0"
+    assert runs[1].sweep["values"] == {"sigma_w": 2.0, "sigma_b": 0.0,
+                                       "init_std": pytest.approx(0.1767767), "depth": 4}  # fmt: skip
+    assert runs[1].sweep["first_layer_sigma_w"] == pytest.approx(2 / math.sqrt(128) * 28)
+
+
+def test_seeds_multiply_the_grid():
+    p = budget_profile("depth", "smoke", 1, 100, 3)
+    assert (p.epochs, p.n_train, p.seeds) == (1, 100, 3)
+    runs = build_runs("depth", ["relu"], p, depths=(2,))
+    assert [(r.key, r.seed) for r in runs] == [(f"depth-relu-d2-s{s}", s) for s in range(3)]
+
+
+def test_estimate_follows_the_cost_model():
+    p = budget_profile("depth", "smoke", 2, 1000, 1)
+    runs = build_runs("depth", ["relu", "batchnorm"], p, depths=(4,))
+    plain = (16e-6 + 3.5e-6 * 4) * 1000 * 2 + 0.5
+    normed = (16e-6 + 3.5e-6 * 4) * 1.35 * 1000 * 2 + 0.5
+    assert grid.estimate_seconds(runs, 2) == pytest.approx(30 + (plain + normed) / 2)
+    assert grid.estimate_seconds(runs, 1) == pytest.approx(30 + plain + normed)
+
+
+@pytest.mark.parametrize(
+    "args,needle",
+    [
+        (["width"], "invalid choice: 'width'"),
+        (["depth", "--cases", "nope"], "unknown case 'nope'"),
+        (["depth", "--profile", "huge"], "unknown profile 'huge'"),
+        (["depth", "--depths", "3,x"], "invalid int list value"),
+        (["depth", "--depths", "0,3"], "invalid int list value"),
+        (["lr", "--lrs", "-1"], "invalid float list value"),
+        (["depth", "--lrs", "0.1"], "--lrs applies to the lr sweep"),
+        (["lr", "--depths", "3"], "--depths applies to the depth and phase sweep"),
+        (["depth", "--seeds", "0"], "invalid positive integer value"),
+        (["depth", "--cases", "layerwise_paper"], "depth: case layerwise_paper"),
+        (["depth", "--cases", "resnet_bn_relu", "--depths", "4"], "odd depth"),
+        (["phase", "--cases", "relu"], "not a plain tanh or sigmoid MLP"),
+        (["phase", "--cases", "batchnorm"], "not a plain tanh or sigmoid MLP"),
+        (["depth", "--gpus-per-run", "-1"], "--gpus-per-run must be a number >= 0"),
+    ],
+)
+def test_bad_argument_one_line_exit_2_before_ray(tmp_path, capsys, args, needle):
+    out = tmp_path / "runs"
+    with pytest.raises(SystemExit) as e:
+        sweep.main([*args, "--out", str(out)])
+    err = capsys.readouterr().err
+    assert e.value.code == 2
+    assert needle in err and len(err.strip().splitlines()) == 1
+    assert not ray.is_initialized() and not out.exists()
+
+
+def test_out_that_is_a_file_is_refused(tmp_path, capsys):
+    f = tmp_path / "f.json"
+    f.write_text("{}")
+    with pytest.raises(SystemExit) as e:
+        sweep.main(["depth", "--out", str(f)])
+    assert e.value.code == 2 and "is a file" in capsys.readouterr().err
+
+
+@pytest.mark.realdata
+def test_two_by_two_smoke_sweep_on_local_ray_then_resume(tmp_path, capsys, monkeypatch):
+    puts = []
+    real_put = runner.ray.put
+    monkeypatch.setattr(runner.ray, "put", lambda obj: puts.append(1) or real_put(obj))
+    out = tmp_path / "runs"
+    assert sweep.main(["depth", *SMOKE, "--epochs", "1", "--out", str(out)]) == 0
+    assert not ray.is_initialized()  # the local cluster was stopped
+    assert len(puts) == 1  # the data went to the object store once, for all four tasks
+    files = sorted(p.name for p in out.glob("*.json"))
+    assert files == [
+        f"depth-{c}-d{d}-s0.json" for c in ("baseline", "kaiming_relu") for d in (3, 6)
+    ]
+    captured = capsys.readouterr()
+    assert sum(line.startswith("[") for line in captured.err.splitlines()) == 4
+    assert "4 records written, 0 skipped, 0 failed" in captured.out
+    for f in files:
+        rec = json.loads((out / f).read_text())
+        depth = int(f.split("-d")[1].split("-")[0])
+        assert rec["case"] == f.split("-")[1] and rec["sweep"]["values"] == {"depth": depth}
+        assert (
+            rec["config"]["model"]["depth"] == depth
+            and len(rec["history"][0]["grad_norm"]) == depth + 1
+        )
+        assert (
+            rec["epochs_run"] == 1
+            and rec["n_train"] == get_profile("smoke").n_train
+            and rec["threads"] == 1
+        )
+        assert rec["sweep"]["key"] == f[:-5] and rec["sweep"]["cluster_cpus"] >= 1
+        assert rec["sweep"]["started_at"] <= rec["sweep"]["finished_at"]
+
+    # resume: with every record there, nothing trains and Ray is not started
+    stamps = {f: (out / f).stat().st_mtime_ns for f in files}
+    monkeypatch.setattr(
+        runner, "start_ray", lambda *a: pytest.fail("Ray started with nothing to do")
+    )
+    assert sweep.main(["depth", *SMOKE, "--epochs", "1", "--out", str(out)]) == 0
+    assert {f: (out / f).stat().st_mtime_ns for f in files} == stamps
+    captured = capsys.readouterr()
+    assert "4 already in" in captured.err and "0 records written, 4 skipped" in captured.out
+
+
+def test_resume_trains_only_missing_or_changed_runs(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "runs"
+    p = budget_profile("depth", "smoke", 1, None, None)
+    runs = build_runs("depth", ["baseline", "kaiming_relu"], p, depths=(3, 6))
+    for r in runs:  # records as a finished sweep leaves them (the fields resume compares)
+        rec = {"sweep": r.sweep, "seed": r.seed, "config": r.case.config(),
+               "profile_config": p.as_dict()}  # fmt: skip
+        (out / f"{r.key}.json").parent.mkdir(exist_ok=True)
+        (out / f"{r.key}.json").write_text(json.dumps(rec))
+    (out / "depth-baseline-d6-s0.json").unlink()
+    (out / "depth-kaiming_relu-d3-s0.json").write_text('{"truncated')
+    asked = []
+    monkeypatch.setattr(sweep, "load_fashion_mnist", lambda **kw: synthetic_dataset())
+    monkeypatch.setattr(runner, "start_ray", lambda address, cpus: 2)
+    monkeypatch.setattr(runner.ray, "shutdown", lambda: None)
+    monkeypatch.setattr(runner, "run_all", lambda todo, *a: asked.extend(todo) or (len(todo), 0))
+    assert sweep.main(["depth", *SMOKE, "--epochs", "1", "--out", str(out)]) == 0
+    assert sorted(r.key for r in asked) == ["depth-baseline-d6-s0", "depth-kaiming_relu-d3-s0"]
+    assert "2 records written, 2 skipped" in capsys.readouterr().out
+    # another budget is another run: nothing is reused
+    asked.clear()
+    assert sweep.main(["depth", *SMOKE, "--epochs", "2", "--out", str(out)]) == 0
+    assert len(asked) == 4

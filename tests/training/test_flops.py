@@ -1,0 +1,132 @@
+"""Speed helpers: device choice, the peak probe's choice of library, MFU arithmetic."""
+
+import pytest
+import torch
+
+from vgmodels.models import onednn_linear as linear
+from vgmodels.training import flops as perf
+
+
+def test_auto_device_is_cpu_without_accelerators_and_unknown_names_are_rejected():
+    if not torch.cuda.is_available():
+        assert perf.resolve_device("auto").type in ("cpu", "mps")
+    with pytest.raises(ValueError, match="accepted: auto, cpu, cuda, mps"):
+        perf.resolve_device("tpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="not available"):
+            perf.resolve_device("cuda")
+
+
+def _fake_rates(monkeypatch, rates):
+    calls = []
+
+    def fake(kernel, flops, device, seconds):
+        calls.append(flops)
+        return rates[len(calls) - 1]
+
+    monkeypatch.setattr(perf, "_best_gflops", fake)
+    return calls
+
+
+def test_peak_is_the_faster_of_mkl_and_onednn(monkeypatch):
+    monkeypatch.setattr(linear, "onednn_available", lambda: True)
+    calls = _fake_rates(monkeypatch, [210.0, 475.0])
+    assert perf._probe_peak.__wrapped__("cpu", 64, 0.5) == 475.0
+    assert calls == [2.0 * 64**3] * 2
+
+
+def test_peak_without_onednn_is_the_sgemm_rate(monkeypatch):
+    monkeypatch.setattr(linear, "onednn_available", lambda: False)
+    calls = _fake_rates(monkeypatch, [210.0])
+    assert perf._probe_peak.__wrapped__("cpu", 64, 0.5) == 210.0
+    assert len(calls) == 1
+
+
+def test_best_seconds_is_the_fastest_mean_of_four_calls(monkeypatch):
+    from vgmodels import device as timing
+
+    # a fake clock that only the kernel moves: calls 1-3 warm up, then repeats of four calls
+    costs = iter([9.0, 9.0, 9.0] + [4.0, 2.0, 2.0, 2.0] + [1.0, 1.0, 1.0, 2.0] + [3.0] * 4)
+    now = [0.0]
+    monkeypatch.setattr(timing.time, "perf_counter", lambda: now[0])
+
+    def kernel():
+        now[0] += next(costs)
+
+    # a budget of 12 s: the first repeat (10 s) and the second (5 s, mean 1.25) run, then stop
+    assert timing.best_seconds(kernel, torch.device("cpu"), 12.0) == 1.25
+    assert next(costs) == 3.0  # the third repeat never started
+
+
+def test_best_gflops_is_flops_over_the_best_time(monkeypatch):
+    monkeypatch.setattr(perf, "best_seconds", lambda kernel, device, seconds: 0.004)
+    assert perf._best_gflops(None, 2.0 * 64**3, torch.device("cpu"), 0.01) == pytest.approx(
+        2.0 * 64**3 / 0.004 / 1e9
+    )
+
+
+def test_mfu_is_achieved_over_peak():
+    assert perf.mfu(54e9, 0.3, 450.0) == pytest.approx(0.4)
+    assert perf.mfu(54e9, 0.0, 450.0) is None
+
+
+def test_products_floor_is_the_median_epoch_of_ceil_n_over_b_steps(monkeypatch):
+    from vgmodels.models import ModelConfig, linear_shapes
+
+    cfg = ModelConfig(depth=3, width=32, in_features=64)
+    seen, now, cost = [], [0.0], iter([0.0] + [1e-3] * 201 + [3e-3] * 201 + [2e-3] * 201)
+
+    def fake_step(xs, ws, bs, gs):
+        seen.append(
+            [
+                (tuple(x.shape), tuple(w.shape), tuple(g.shape))
+                for x, w, g in zip(xs, ws, gs, strict=True)
+            ]
+        )
+        now[0] += next(cost)
+
+    monkeypatch.setattr(linear, "step_products", fake_step)
+    monkeypatch.setattr(perf.time, "perf_counter", lambda: now[0])
+    # 64 * 200 + 1 samples in batches of 64: 201 steps an epoch (the last one short)
+    sec = perf.products_seconds_per_epoch(
+        linear_shapes(cfg), 64, 64 * 200 + 1, torch.device("cpu"), epochs=3
+    )
+    assert sec == pytest.approx(201 * 2e-3)  # epochs of 0.201, 0.603, 0.402 s: the median
+    assert len(seen) == 1 + 3 * 201  # one warm-up step, untimed
+    # every Linear of the stack at its own shape: x (B, in), W (out, in), dL/dy (B, out)
+    assert seen[0] == [
+        ((64, 64), (32, 64), (64, 32)),
+        ((64, 32), (32, 32), (64, 32)),
+        ((64, 32), (32, 32), (64, 32)),
+        ((64, 32), (10, 32), (64, 10)),
+    ]
+
+
+def test_step_products_compute_what_a_linear_stack_computes(monkeypatch):
+    # the floor must time the products of a real step: count them through a spy
+    calls = []
+    real_addmm, real_mm = torch.addmm, torch.Tensor.__matmul__
+    monkeypatch.setattr(linear, "use_onednn", lambda: False)
+    monkeypatch.setattr(torch, "addmm", lambda *a: calls.append("fwd") or real_addmm(*a))
+    monkeypatch.setattr(
+        torch.Tensor, "__matmul__", lambda a, b: calls.append("mm") or real_mm(a, b)
+    )
+    xs = [torch.rand(8, 5), torch.rand(8, 4)]
+    ws = [torch.rand(4, 5), torch.rand(3, 4)]
+    gs = [torch.rand(8, 4), torch.rand(8, 3)]
+    linear.step_products(xs, ws, [torch.zeros(4), torch.zeros(3)], gs)
+    # two forward products, two weight gradients, one input gradient (none below the first layer)
+    assert calls.count("fwd") == 2 and calls.count("mm") == 3
+
+
+def test_device_name_counts_threads_in_words():
+    from vgmodels.device import device_name
+
+    threads = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        assert device_name(torch.device("cpu")).endswith(" (1 thread)")
+        torch.set_num_threads(2)
+        assert device_name(torch.device("cpu")).endswith(" (2 threads)")
+    finally:
+        torch.set_num_threads(threads)

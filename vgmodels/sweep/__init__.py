@@ -1,0 +1,1 @@
+"""`python -m vgmodels.sweep depth|lr|phase`: the sweeps' grids, submitted to the one queue."""
