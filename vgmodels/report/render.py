@@ -19,7 +19,6 @@ import torch
 from vgmodels import __version__
 from vgmodels.analysis.references import link_citations
 from vgmodels.analysis.surfaces import compare
-from vgmodels.data import PROJECT_ROOT
 from vgmodels.report.context import report_context
 from vgmodels.report.partition import partition
 from vgmodels.report.section_data import SDAGD_DEPTHS, present
@@ -27,7 +26,7 @@ from vgmodels.report.site_folder import OutFolderError, check_replaceable, make_
 from vgmodels.report.walltime import wall_info, wall_text
 from vgmodels.results import by_case, write_json_atomic
 
-TEMPLATES = PROJECT_ROOT / "templates"
+TEMPLATES = Path(__file__).resolve().parent / "templates"  # the top-level templates/, shipped in the wheel
 
 
 class RenderError(Exception):
