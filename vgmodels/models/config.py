@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 ACTIVATION_NAMES = (
-    "sigmoid", "tanh", "relu", "leaky_relu", "elu", "prelu", "softplus", "swish", "gelu",
+    "sigmoid", "tanh", "relu", "leaky_relu", "elu", "prelu", "softplus", "swish", "gelu", "selu",
 )  # fmt: skip
 SATURATING = {"sigmoid", "tanh"}
 RELU_FAMILY = {"relu", "leaky_relu", "prelu", "elu"}
@@ -13,8 +13,11 @@ ARCHS = ("mlp", "rnn", "lstm", "gru")
 RECURRENT = ("rnn", "lstm", "gru")
 NORMS = ("none", "batchnorm", "mynorm", "layernorm")
 INITS = ("normal", "xavier", "kaiming", "zero", "default")
+# beyond the sources (vgmodels.models.init): orthogonal x gain, N(0, gain^2 / fan_in), LeCun
+# normal (SELU), LSUV (orthogonal, then rescaled to unit output variance on a training batch)
+INITS += ("orthogonal", "scaled_normal", "lecun", "lsuv")
 # course: h1 -> h3 and h4 -> h7 (S2); article: h1 -> h3 only (S1); preact: residual blocks
-SKIPS = ("none", "course", "article", "preact")
+SKIPS = ("none", "course", "article", "preact", "rezero")  # rezero: h + alpha * f(h), alpha = 0
 SKIP_ADDS = {"course": {2: 0, 6: 3}, "article": {2: 0}}  # hidden index -> index of the added output
 # post: Linear -> act -> GradNorm (the course's solution code); pre: Linear -> GradNorm -> act
 GRAD_NORMS = ("none", "post", "pre")
@@ -38,6 +41,13 @@ class ModelConfig:
     steps: int = 28  # recurrent: time steps the 784 pixels are read in (28 rows, or 196 x 4)
     in_features: int = 784
     classes: int = 10
+    # beyond the sources; left out of as_dict at their defaults, so older records stay as they were
+    init_gain: float = (
+        1.0  # orthogonal / scaled_normal: sigma_w (the weights' scale x sqrt(fan_in))
+    )
+    bias_std: float = 0.0  # orthogonal / scaled_normal: biases N(0, bias_std^2) (sigma_b)
+    center_bias: bool = False  # biases start at -W @ (1/2): a sigmoid layer acts as tanh(z/2)/2
+    jacobian_probe: int = 0  # > 0: probe samples of the hidden-to-hidden Jacobian's spectrum
 
     def __post_init__(self):
         for name, value, allowed in (
@@ -58,6 +68,11 @@ class ModelConfig:
             raise ValueError(
                 f"skip={self.skip!r} needs at least {max(SKIP_ADDS[self.skip]) + 1} layers"
             )
+        if self.init_gain <= 0 or self.bias_std < 0 or self.jacobian_probe < 0:
+            raise ValueError(
+                f"init_gain must be > 0, bias_std and jacobian_probe >= 0; got {self.init_gain}, "
+                f"{self.bias_std}, {self.jacobian_probe}"
+            )
         if self.arch in RECURRENT and self.in_features % self.steps:
             raise ValueError(f"{self.in_features} inputs do not split into {self.steps} steps")
 
@@ -66,7 +81,15 @@ class ModelConfig:
         return self.arch in RECURRENT
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        """Every knob; the later ones only where they differ from their defaults."""
+        d = asdict(self)
+        for name, default in LATE_DEFAULTS.items():
+            if d[name] == default:
+                del d[name]
+        return d
+
+
+LATE_DEFAULTS = {"init_gain": 1.0, "bias_std": 0.0, "center_bias": False, "jacobian_probe": 0}
 
 
 def describe(cfg: ModelConfig) -> str:
@@ -83,6 +106,11 @@ def describe(cfg: ModelConfig) -> str:
             f"{cfg.in_features} -> Linear {cfg.width} -> {blocks} x pre-activation residual "
             f"[{cfg.norm} -> {cfg.activation} -> Linear] x 2 -> {cfg.norm} -> {cfg.activation} "
             f"-> Linear {cfg.classes}"
+        )
+    if cfg.skip == "rezero":
+        return (
+            f"{cfg.in_features} -> Linear {cfg.width} -> {cfg.activation} -> {cfg.depth - 1} x "
+            f"[h + alpha * {cfg.activation}(Linear h)], alpha learned from 0 -> Linear {cfg.classes}"
         )
     act = cfg.activation + (f" (derivative + {cfg.boost_beta:g})" if cfg.boost_beta else "")
     parts = ["Linear", *(["GradNorm"] if cfg.grad_norm == "pre" else [])]

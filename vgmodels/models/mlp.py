@@ -6,6 +6,7 @@ import torch
 from torch import nn
 
 from vgmodels.models.config import SKIP_ADDS, ModelConfig
+from vgmodels.models.init import init_beyond
 from vgmodels.models.layers import (
     ELU,
     BoostedSigmoid,
@@ -25,7 +26,9 @@ ACTIVATIONS = {
     "softplus": Softplus,
     "swish": nn.SiLU,
     "gelu": nn.GELU,
+    "selu": nn.SELU,
 }
+BEYOND_INITS = ("orthogonal", "scaled_normal", "lecun", "lsuv")
 
 
 def _norm(kind: str, width: int) -> nn.Module:
@@ -83,6 +86,19 @@ class PreActBlock(nn.Module):
         return h + self.linear2(a2)
 
 
+class ReZeroBlock(nn.Module):
+    """h + alpha * f(h), f a hidden layer and alpha a learned scalar from 0 (Bachlechner et al.
+    2020; SkipInit, De & Smith 2020): at the start every block is the identity."""
+
+    def __init__(self, layer: HiddenLayer):
+        super().__init__()
+        self.layer = layer
+        self.alpha = nn.Parameter(torch.zeros(()))
+
+    def forward(self, h: torch.Tensor, record: list | None = None) -> torch.Tensor:
+        return h + self.alpha * self.layer(h, record)
+
+
 class DeepMLP(nn.Module):
     """784 -> depth x width -> 10; `active_depth` < depth runs only the first hidden layers
     (the head then sits on top of the last one that runs: the layer-wise schedules grow it).
@@ -104,7 +120,10 @@ class DeepMLP(nn.Module):
             self.final_norm, self.final_act = _norm(cfg.norm, cfg.width), _activation(cfg)
         else:
             fan_in = [cfg.in_features] + [cfg.width] * (cfg.depth - 1)
-            self.hidden = nn.ModuleList(HiddenLayer(cfg, f, linear) for f in fan_in)
+            layers = [HiddenLayer(cfg, f, linear) for f in fan_in]
+            if cfg.skip == "rezero":  # the first layer projects the input; the rest are blocks
+                layers = layers[:1] + [ReZeroBlock(layer) for layer in layers[1:]]
+            self.hidden = nn.ModuleList(layers)
         self.head = linear(cfg.width, cfg.classes)
         self.active_depth = cfg.depth
         init_weights(self, cfg)
@@ -149,6 +168,9 @@ class DeepMLP(nn.Module):
 def init_weights(model: DeepMLP, cfg: ModelConfig) -> None:
     """Initialize every Linear as the config says; biases are zero except under 'default'."""
     if cfg.init == "default":
+        return
+    if cfg.init in BEYOND_INITS:
+        init_beyond(model.linears(), cfg)
         return
     for m in model.linears():
         if cfg.init == "normal":

@@ -16,7 +16,7 @@ from vgmodels.models.onednn_linear import use_onednn
 from vgmodels.optim.factory import make_optimizer
 from vgmodels.profiles import Profile
 from vgmodels.remedies import Case
-from vgmodels.training import metrics
+from vgmodels.training import beyond, metrics
 from vgmodels.training.cuda_graphs import graphs_on
 from vgmodels.training.flops import matmul_peak_gflops
 from vgmodels.training.loop import EpochSums, evaluate, stepper, train_epoch
@@ -103,6 +103,7 @@ class Run:
         self.loss_fn = nn.CrossEntropyLoss(label_smoothing=tc.label_smoothing)
         self.history: list[dict] = []
         self.timing = {"seconds": 0.0, "flops": 0.0, "diverged": False}
+        beyond.setup(self)  # LSUV and the Jacobian at initialization, where the config asks
 
     def onecycle(self, opt: torch.optim.Optimizer) -> torch.optim.lr_scheduler.OneCycleLR:
         """The one-cycle schedule over every step of every phase, on `opt`."""
@@ -166,6 +167,7 @@ class Run:
         else:
             row.update(layer_probe(self.model, self.probe_x, cfg.activation, cfg.depth))
         self.history.append(row)
+        beyond.after_epoch(self, row["epoch"])
         if self.on_epoch is not None:
             self.on_epoch(row)
         if not (math.isfinite(train_loss) and math.isfinite(val_loss)):
@@ -182,10 +184,11 @@ class Run:
             started_at=self.started,
             finished_at=time.time(),
         )
-        return make_record(
+        record = make_record(
             self.case, self.profile, self.seed, self.dev, self.data, self.phases, self.history,
             test, timing, self.flush_denormal, self.kernel,
         )  # fmt: skip
+        return {**record, **beyond.record_fields(self)}
 
 
 def timed(dev: torch.device, fn: Callable):
