@@ -88,7 +88,7 @@ def _tiny_record() -> dict:
 
 @pytest.mark.realdata
 def test_run_states_the_code_that_made_the_record(tmp_path):
-    from vgmodels.runs.folder import code_version
+    from vgmodels.provenance import code_version
 
     out = _run("run", "depth3", "--profile", "smoke", "--epochs", "1", "--seed", "4294967295",
                "--out", str(tmp_path / "r.json"))  # fmt: skip

@@ -11,7 +11,6 @@ from vgmodels.device import resolve_device
 from vgmodels.profiles import DEFAULT_PROFILE, get_profile
 from vgmodels.remedies import REMEDIES, get_case
 from vgmodels.results import OutputError, write_json_atomic
-from vgmodels.runs.folder import code_version
 
 PROG = "vgmodels"
 
@@ -95,7 +94,6 @@ def main(argv: list[str] | None = None) -> int:
         case, profile, args.seed, device, data,
         on_epoch=_progress(total), flush_denormal=not args.no_flush_denormal,
     )  # fmt: skip
-    record["code"] = code_version()
     try:
         write_json_atomic(out, record)
     except OutputError as e:

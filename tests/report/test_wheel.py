@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import site
 import subprocess
 import sys
@@ -16,6 +17,10 @@ REPO = Path(__file__).parents[2]
 
 
 def test_an_installed_wheel_renders_the_report_from_another_folder(tmp_path):
+    # build from a copy: setuptools writes build/ and egg-info beside the sources it builds
+    src = tmp_path / "src"
+    skip = shutil.ignore_patterns(".git", ".venv", "results", "site", "build", "*.egg-info", "data")
+    shutil.copytree(REPO, src, symlinks=True, ignore=skip)
     wheels = tmp_path / "wheels"
     subprocess.run(
         [
@@ -28,7 +33,7 @@ def test_an_installed_wheel_renders_the_report_from_another_folder(tmp_path):
             "-q",
             "-w",
             str(wheels),
-            str(REPO),
+            str(src),
         ],
         check=True,
         cwd=tmp_path,

@@ -12,6 +12,7 @@ from vgmodels.data import Dataset
 from vgmodels.device import device_name
 from vgmodels.models import describe, layer_names
 from vgmodels.profiles import Profile
+from vgmodels.provenance import code_version
 from vgmodels.remedies import Case
 from vgmodels.training import metrics
 from vgmodels.training.flops import mfu
@@ -79,6 +80,7 @@ def make_record(
     return {
         "schema": SCHEMA,
         "code_version": __version__,
+        "code": code_version(),
         "case": case.id,
         "family": case.family,
         "description": case.description,

@@ -1,0 +1,76 @@
+"""Provenance: the source hash by hand, the commit and publishability in a throwaway git checkout."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+
+import pytest
+
+from vgmodels.provenance import describe_code, same_code, source_sha256
+
+
+def _package(tmp_path):
+    pkg = tmp_path / "vgmodels"
+    (pkg / "training").mkdir(parents=True)
+    (pkg / "report").mkdir()
+    (pkg / "training" / "loop.py").write_text("x = 1\n")
+    (pkg / "models.py").write_text("y = 2\n")
+    (pkg / "report" / "text.py").write_text("z = 3\n")
+    return pkg
+
+
+def test_the_source_hash_covers_training_sources_only(tmp_path):
+    pkg = _package(tmp_path)
+    by_hand = hashlib.sha256(b"models.py\0y = 2\n\0training/loop.py\0x = 1\n\0").hexdigest()
+    assert source_sha256(pkg) == by_hand
+    (pkg / "report" / "text.py").write_text("z = 4\n")  # presenting records: same runs
+    assert source_sha256(pkg) == by_hand
+    (pkg / "training" / "loop.py").write_text("x = 2\n")  # training: another hash
+    assert source_sha256(pkg) != by_hand
+
+
+def _git(root, *args):
+    subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True)
+
+
+def test_commit_and_publishable_follow_the_checkout(tmp_path):
+    pkg = _package(tmp_path)
+    no_git = describe_code(pkg)
+    assert no_git["git_commit"] is None and no_git["publishable"] is False
+    assert no_git["commit"] == f"{no_git['version']}+{source_sha256(pkg)[:12]}"
+
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", ".")
+    _git(tmp_path, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "one")
+    head = subprocess.run(
+        ["git", "-C", str(tmp_path), "rev-parse", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    clean = describe_code(pkg)
+    assert clean["git_commit"] == head and clean["commit"] == head[:7]
+    assert clean["git_dirty"] is False and clean["publishable"] is True
+
+    (tmp_path / "NOTES").write_text("outside the package: still publishable\n")
+    assert describe_code(pkg)["publishable"] is True
+    (pkg / "models.py").write_text("y = 3\n")
+    dirty = describe_code(pkg)
+    assert dirty["commit"] == head[:7] + "-dirty" and dirty["publishable"] is False
+
+
+@pytest.mark.parametrize(
+    "change, same",
+    [
+        ({}, True),
+        ({"source_sha256": "0" * 64}, False),
+        ({"version": "9"}, False),
+        ({"commit": "other"}, True),
+    ],
+)
+def test_same_code_compares_version_and_sources_not_the_commit(change, same):
+    from vgmodels.provenance import code_version
+
+    assert same_code({**code_version(), **change}) is same
+    assert same_code(None) is False
