@@ -18,6 +18,7 @@ from vgmodels.analysis.verdicts import (
     REPRODUCED,
 )
 from vgmodels.report.layerwise_section import layerwise_section
+from vgmodels.report.provenance_section import provenance_section
 from vgmodels.report.recurrent_section import recurrent_section
 from vgmodels.report.sdagd_section import sdagd_section
 from vgmodels.report.sweeps import sweeps_section
@@ -83,6 +84,7 @@ def build(
     groups = group(records)
     rows = reproduction(records, supplement=supplement)
     return {
+        "provenance": provenance_section([*records, *supplement, *swept]),
         "reproduction": {
             "intro": reproduction_intro(),
             "tally": tally(rows),

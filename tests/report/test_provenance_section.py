@@ -1,0 +1,83 @@
+"""The provenance table and the warning box that names the cases whose records differ."""
+
+from __future__ import annotations
+
+import re
+
+from vgmodels.report.provenance_section import mixed, provenance_section
+from vgmodels.report.render import _environment
+
+
+def record(case, seed, device="cpu", torch="2.14.1", commit="abc1234", recurrent_epochs=4):
+    return {
+        "case": case,
+        "seed": seed,
+        "device": device,
+        "device_name": f"{device} box",
+        "torch": torch,
+        "code": {"commit": commit},
+        "epochs": 100,
+        "profile_config": {"name": "paper", "epochs": 100, "recurrent_epochs": recurrent_epochs},
+    }
+
+
+def render(records) -> str:
+    page = (
+        "{% set sec = namespace(n=0, toc=[]) %}{% set num = namespace(fig=0, tab=0) %}"
+        '{% include "partials/provenance.html" %}'
+    )
+    return (
+        _environment()
+        .from_string(page)
+        .render(sections={"provenance": provenance_section(records)})
+    )
+
+
+def test_alike_records_give_no_warning():
+    records = [record("baseline", s) for s in range(3)] + [record("relu", 0)]
+    assert mixed(records) == []
+    page = render(records)
+    assert 'class="warning"' not in page
+    rows = re.findall(
+        r"<tr><td>(\w+)</td><td>([^<]*)</td><td>[^<]*</td><td>([^<]*)</td><td>([^<]*)</td>", page
+    )
+    assert rows == [
+        ("baseline", "cpu box", "abc1234", "3 (0, 1, 2)"),
+        ("relu", "cpu box", "abc1234", "1 (0)"),
+    ]
+
+
+def test_each_difference_names_its_cases():
+    records = [
+        record("baseline", 0, device="cuda"),
+        record("baseline", 1),
+        record("relu", 0),
+        record("sdagd", 0, torch="2.11.0", commit="fff0000-dirty"),
+        record("lstm", 0, recurrent_epochs=10),
+    ]
+    found = {m["quantity"]: [(v["value"], v["cases"]) for v in m["values"]] for m in mixed(records)}
+    assert found == {
+        "device type": [("cuda", ["baseline"]), ("cpu", ["baseline", "lstm", "relu", "sdagd"])],
+        "torch version": [("2.11.0", ["sdagd"]), ("2.14.1", ["baseline", "lstm", "relu"])],
+        "commit": [("fff0000-dirty", ["sdagd"]), ("abc1234", ["baseline", "lstm", "relu"])],
+        "profile settings": [
+            ("recurrent_epochs=10", ["lstm"]),
+            ("recurrent_epochs=4", ["baseline", "relu", "sdagd"]),
+        ],
+    }
+    box = render(records).split('class="warning"')[1].split("</div>")[0]
+    assert "Device type: <em>cuda</em> (baseline)" in box
+    assert "Commit: <em>fff0000-dirty</em> (sdagd)" in box
+    assert "Profile settings: <em>recurrent_epochs=10</em> (lstm)" in box
+
+
+def test_older_records_name_their_git_commit():
+    old = dict(record("relu", 0), code={"git_commit": "0123456789abcdef", "git_dirty": True})
+    assert mixed([old, record("baseline", 0)])[0]["values"][0]["value"] in (
+        "0123456-dirty",
+        "abc1234",
+    )
+    assert {v["value"] for v in mixed([old, record("baseline", 0)])[0]["values"]} == {
+        "0123456-dirty",
+        "abc1234",
+    }
