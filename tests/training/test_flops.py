@@ -1,20 +1,10 @@
-"""Speed helpers: device choice, the peak probe's choice of library, MFU arithmetic."""
+"""Speed helpers: the peak probe's choice of library, MFU arithmetic."""
 
 import pytest
 import torch
 
 from vgmodels.models import onednn_linear as linear
 from vgmodels.training import flops as perf
-
-
-def test_auto_device_is_cpu_without_accelerators_and_unknown_names_are_rejected():
-    if not torch.cuda.is_available():
-        assert perf.resolve_device("auto").type in ("cpu", "mps")
-    with pytest.raises(ValueError, match="accepted: auto, cpu, cuda, mps"):
-        perf.resolve_device("tpu")
-    if not torch.cuda.is_available():
-        with pytest.raises(ValueError, match="not available"):
-            perf.resolve_device("cuda")
 
 
 def _fake_rates(monkeypatch, rates):
@@ -117,16 +107,3 @@ def test_step_products_compute_what_a_linear_stack_computes(monkeypatch):
     linear.step_products(xs, ws, [torch.zeros(4), torch.zeros(3)], gs)
     # two forward products, two weight gradients, one input gradient (none below the first layer)
     assert calls.count("fwd") == 2 and calls.count("mm") == 3
-
-
-def test_device_name_counts_threads_in_words():
-    from vgmodels.device import device_name
-
-    threads = torch.get_num_threads()
-    try:
-        torch.set_num_threads(1)
-        assert device_name(torch.device("cpu")).endswith(" (1 thread)")
-        torch.set_num_threads(2)
-        assert device_name(torch.device("cpu")).endswith(" (2 threads)")
-    finally:
-        torch.set_num_threads(threads)
