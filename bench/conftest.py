@@ -19,6 +19,7 @@ from vgmodels.remedies import REMEDIES
 from vgmodels.results import MAX_SEED, ResultsError, read_json
 from vgmodels.runs.folder import default_folder, reusable, save
 from vgmodels.runs.seeds import train_seeds, workers_for
+from vgmodels.runs.tensorboard import write_records
 from vgmodels.training.flops import matmul_peak_gflops
 from vgmodels.training.record import peak_rss_mb
 
@@ -35,6 +36,10 @@ def pytest_addoption(parser):
     g.addoption(
         "--vg-resume", action="store_true", help="reuse the runs folder's records of identical runs"
     )
+    g.addoption(
+        "--vg-tensorboard", "--tensorboard", dest="vg_tensorboard", default=None,
+        help="folder for TensorBoard event files, one subfolder per finished run",
+    )  # fmt: skip
     g.addoption(
         "--vg-workers", default=None, type=int,
         help="runs training at once (default: one per CPU core on the CPU; 1 = one after another)",
@@ -93,12 +98,18 @@ def _settings(config) -> dict:
                 f"--vg-baseline {path} is for profile {baseline.get('profile')!r}, "
                 f"this run is {profile.name!r}"
             )
+    tensorboard = config.getoption("--vg-tensorboard")
+    if tensorboard and folder_output_problem(tensorboard):
+        raise pytest.UsageError(
+            f"--tensorboard {tensorboard}: {folder_output_problem(tensorboard)}"
+        )
     workers = config.getoption("--vg-workers")
     if workers is not None and workers < 1:
         raise pytest.UsageError(f"--vg-workers {workers}: accepted a whole number >= 1")
     config._vg_settings = {
         "profile": profile, "device": device, "cases": ids, "seeds": seeds, "baseline": baseline,
         "runs": Path(runs), "resume": config.getoption("--vg-resume"), "workers": workers,
+        "tensorboard": tensorboard,
     }  # fmt: skip
     return config._vg_settings
 
@@ -185,6 +196,7 @@ class Plan:
                 workers=1, on_record=partial(save, self.vg["runs"]),
             )  # fmt: skip
             self.wall["training_end"] = time.time()
+        write_records(fresh, self.vg["tensorboard"])  # runs trained here
         by_seed = {r["seed"]: r for r in fresh}
         records = [self.reused.get((case_id, s)) or by_seed[s] for s in seeds]
         return records, [s for s in seeds if (case_id, s) in self.reused]
