@@ -1,11 +1,14 @@
-"""Each case's diagnosis over its seeds: what held in most seeds, the evidence, a short label."""
+"""Each case's diagnosis over its seeds: whether it learns, what held in most seeds, the evidence."""
 
 from __future__ import annotations
 
-import statistics
 from dataclasses import dataclass, field
 
-from vgmodels.analysis.diagnosis import CHANCE_LOSS, FAILURES, diagnose, gradient_ratio
+from vgmodels.analysis.diagnosis import CHANCE_ACC, diagnose
+from vgmodels.analysis.summary import geomean
+
+LEARNS = 0.5  # a seed learns when its test accuracy reaches 0.50, five times chance (ten classes)
+LATE = 0.75  # "still improving" only when the best validation came after this share of the run
 
 # Table 1's words for each finding, in the order they are listed
 LABELS = {
@@ -22,55 +25,85 @@ LABELS = {
     "vanishing": "vanishing gradient",
     "improving": "still improving",
 }
+NOT_LEARNING = f"test accuracy below {LEARNS:.2f}"
 
 
 @dataclass
 class CaseDiagnosis:
-    """The findings that hold in most seeds of a case (divergence: in any seed), per seed."""
+    """Whether most seeds of a case learn (test accuracy), and the findings most seeds show."""
 
     case: str
     n: int = 0
     held: dict[str, list[dict]] = field(default_factory=dict)
-    grad_ratio: float | None = None  # first / last hidden gradient, last epoch, median over seeds
+    accs: list[float] = field(default_factory=list)
+    grad_ratio: float | None = None  # Table 1's final vanishing ratio: geometric mean over seeds
+    ratio_epoch1: float | None = None  # ... and its epoch-1 ratio
+
+    @property
+    def learned(self) -> int:
+        """The seeds whose test accuracy reaches LEARNS."""
+        return sum(a >= LEARNS for a in self.accs)
 
     @property
     def failing(self) -> bool:
-        return any(k in self.held for k in FAILURES)
+        """A case fails when at most half its seeds learn (accuracy, not loss, decides)."""
+        return self.n > 0 and self.learned <= self.n / 2
 
     @property
     def label(self) -> str:
-        """Table 1's diagnosis cell."""
+        """Table 1's diagnosis cell: learns or not (k/n where seeds differ), then the findings."""
         if not self.n:
             return "missing"
-        words = []
-        for k in LABELS:
-            if k in self.held:
-                m = len(self.held[k])
-                words.append(
-                    LABELS[k] + (f" ({m}/{self.n})" if k == "diverged" or m < self.n else "")
-                )
-        if not self.failing:
-            words.insert(0, "learns")
+        k = self.learned
+        if self.failing:
+            head = "does not learn" + (f" ({k}/{self.n} seeds learn)" if k else "")
+        else:
+            head = "learns" + (f" ({k}/{self.n} seeds)" if k < self.n else "")
+        words = [head]
+        for key, word in LABELS.items():
+            if key in self.held:
+                m = len(self.held[key])
+                words.append(word + (f" ({m}/{self.n})" if key == "diverged" or m < self.n else ""))
         return "; ".join(words)
 
     @property
     def short(self) -> str:
-        """The label without 'learns' and 'still improving': what is wrong."""
-        return ", ".join(w for w in self.label.split("; ")
-                         if w != "learns" and not w.startswith(LABELS["improving"]))  # fmt: skip
+        """What is wrong, in a few words: the findings without 'still improving'."""
+        words = [w for k, w in LABELS.items() if k in self.held and k != "improving"]
+        return ", ".join(words) or NOT_LEARNING
+
+
+def best_is_late(record: dict, late: float = LATE) -> bool:
+    """Whether the run's best validation accuracy came after `late` of its epochs."""
+    vals = [h.get("val_acc") for h in record["history"]]
+    vals = [v if isinstance(v, (int, float)) else -1.0 for v in vals]
+    if not vals:
+        return False
+    best = max(range(len(vals)), key=vals.__getitem__)
+    return best + 1 > late * len(vals)
+
+
+def _ratio(records: list[dict], key: str) -> float | None:
+    """Table 1's vanishing ratio: the records' own ratio, geometric mean over seeds."""
+    return geomean([(r.get("vanishing_ratio") or {}).get(key) for r in records])
 
 
 def diagnose_case(case: str, records: list[dict]) -> CaseDiagnosis:
-    """A case's findings: each per-record finding held by more than half the seeds."""
+    """A case's findings: each per-record finding held by more than half the seeds.
+
+    'Still improving' counts for a seed only where its best validation accuracy came late.
+    """
     per_seed = [diagnose(r) for r in records]
+    for found, r in zip(per_seed, records, strict=True):
+        if "improving" in found and not best_is_late(r):
+            del found["improving"]
     d = CaseDiagnosis(case, len(records))
+    d.accs = [r.get("test_acc", CHANCE_ACC) for r in records]
     for k in LABELS:
         found = [x[k] for x in per_seed if k in x]
         if found and (k == "diverged" or len(found) > len(records) / 2):
             d.held[k] = found
-    ratios = [gradient_ratio(r["history"][-1]) for r in records]
-    ratios = [x for x in ratios if x is not None]
-    d.grad_ratio = statistics.median(ratios) if ratios else None
+    d.grad_ratio, d.ratio_epoch1 = _ratio(records, "final"), _ratio(records, "epoch1")
     return d
 
 
@@ -96,104 +129,3 @@ def pct(values: list[float]) -> str:
 
 def epochs(values: list[int]) -> str:
     return span(values, lambda x: f"{x:.0f}")
-
-
-def evidence(d: CaseDiagnosis, acc: float | None) -> list[str]:
-    """The measured facts behind each finding, one clause each."""
-    h, out = d.held, []
-    if "diverged" in h:
-        e = epochs([x["epoch"] for x in h["diverged"]])
-        out.append(f"its training loss turned NaN or infinite in epoch {e} in "
-                   f"{len(h['diverged'])} of {d.n} seeds and the run stopped there")  # fmt: skip
-        if acc is not None:
-            out.append(f"its test accuracy ({acc:.4f}) is that of the broken network, not a fit")
-    if "exploded" in h:
-        x = h["exploded"]
-        out.append(
-            f"its training loss is {span([v['first'] for v in x])} in epoch 1 and still "
-            f"{span([v['last'] for v in x])} at epoch {epochs([v['epochs'] for v in x])}, "
-            f"{g(min(v['last'] for v in x) / CHANCE_LOSS)} times chance loss (ln 10 = 2.30)"
-        )
-    if "forward_explosion" in h:
-        x = h["forward_explosion"]
-        out.append(
-            f"the activation spread grows from {span([v['first'] for v in x])} in hidden layer 1 "
-            f"to {span([v['last'] for v in x])} in layer {x[0]['layers']} "
-            f"(×{span([v['per_layer'] for v in x])} per layer)"
-        )
-    if "collapsed" in h:
-        x = h["collapsed"]
-        text = (
-            f"it learned (best validation accuracy {span([v['best'] for v in x])} at epoch "
-            f"{epochs([v['best_epoch'] for v in x])}"
-            + (f", phase “{x[0]['best_phase']}”" if x[0].get("best_phase") else "")
-            + f"), then fell to {span([v['final'] for v in x])} from epoch "
-            f"{epochs([v['epoch'] for v in x])}"
-        )
-        if x[0].get("phase_start"):
-            text += f", the first epoch of phase “{x[0]['phase']}”"
-            if x[0].get("depth_after") != x[0].get("depth_before"):
-                text += (f", when the network grew from {x[0]['depth_before']} to "
-                         f"{x[0]['depth_after']} hidden layers")  # fmt: skip
-        out.append(text + ", and never recovered")
-    if "stuck" in h:
-        x = h["stuck"]
-        out.append(
-            f"its training loss stays within {g(max(v['max_gap'] for v in x))} of chance loss "
-            f"(ln 10 = {CHANCE_LOSS:.4f}) from epoch "
-            f"{epochs([v['from_epoch'] for v in x])} to {epochs([v['to_epoch'] for v in x])}"
-        )
-    if "above_chance" in h:
-        x = h["above_chance"]
-        out.append(
-            f"its training loss falls from {span([v['first'] for v in x])} in epoch 1 to "
-            f"{span([v['final_loss'] for v in x], lambda v: f'{v:.2f}')} but ends above chance "
-            "loss (2.30)"
-        )
-    if "barely" in h:
-        x = h["barely"]
-        out.append(f"its training loss ends at "
-                   f"{span([v['final_loss'] for v in x], lambda v: f'{v:.2f}')}, only "
-                   f"{span([v['below_chance'] for v in x])} below chance loss")  # fmt: skip
-    if "saturated" in h:
-        x = h["saturated"]
-        first = [v["from_epoch"] for v in x if v["from_epoch"] is not None]
-        out.append(
-            f"{pct([v['min'] for v in x] + [v['max'] for v in x])} of the units are saturated "
-            f"in each of the {x[0]['layers']} hidden layers"
-            + (f" from epoch {epochs(first)}" if first else "")
-        )
-    if "zero_gradient" in h:
-        layers = h["zero_gradient"][0]["layers"]
-        which = f"{layers[0]}–{layers[-1]}" if len(layers) > 1 else str(layers[0])
-        out.append(f"hidden layer{'s' if len(layers) > 1 else ''} {which} receive exactly "
-                   "zero gradient")  # fmt: skip
-    if "forward_collapse" in h:
-        x = h["forward_collapse"]
-        if x[0]["constant"]:
-            out.append("every hidden unit outputs the same value for every image (activation "
-                       "spread 0 from hidden layer 1)")  # fmt: skip
-        else:
-            text = (
-                f"the activation spread shrinks from {span([v['first'] for v in x])} in hidden "
-                f"layer 1 to {span([v['last'] for v in x])} in layer {x[0]['layers']} "
-                f"(×{span([v['per_layer'] for v in x])} per layer): the signal dies going forward"
-            )
-            if "vanishing" not in h and d.grad_ratio is not None:
-                text += (f", while the gradient reaches layer 1 undiminished (first/last "
-                         f"ratio {g(d.grad_ratio)})")  # fmt: skip
-            out.append(text)
-    if "vanishing" in h:
-        x = h["vanishing"]
-        out.append(
-            f"hidden layer 1 receives {span([v['first'] for v in x])} of the last hidden "
-            f"layer's gradient in epoch {epochs([v['first_epoch'] for v in x])} and "
-            f"{span([v['final'] for v in x])} at the end"
-        )
-    if "improving" in h and d.failing:
-        x = h["improving"]
-        out.append(
-            f"the loss still fell by {pct([v['loss_fall'] / v['final_loss'] for v in x])} over "
-            f"the last {x[0]['window']} epochs"
-        )
-    return out

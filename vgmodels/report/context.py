@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from vgmodels.analysis.case_diagnosis import CaseDiagnosis, diagnose_case, evidence
+from vgmodels.analysis.case_diagnosis import LEARNS, CaseDiagnosis, diagnose_case
 from vgmodels.analysis.changes import case_changes
-from vgmodels.analysis.diagnosis import CHANCE_LOSS, STUCK_MARGIN
+from vgmodels.analysis.diagnosis import CHANCE_LOSS, FAILURES, STUCK_MARGIN
+from vgmodels.analysis.evidence import evidence
 from vgmodels.analysis.references import REFERENCES, cite
 from vgmodels.analysis.summary import CaseSummary, summarize
 from vgmodels.analysis.suspects import suspicion
@@ -19,17 +20,6 @@ from vgmodels.results import by_case
 
 TITLE = "Vanishing gradients in deep MLPs: remedies measured on Fashion-MNIST"
 
-DIAGNOSES_INTRO = (
-    "Each failing case gets one entry: the facts its records show in most of its seeds, read by "
-    "the checks of vgmodels.analysis.diagnosis, then the cause, said as a cause where the records measure "
-    "it and as a suspicion where they do not, with the run that would test it. Chance loss is "
-    f"ln 10 = {CHANCE_LOSS:.4f}, the cross-entropy of a uniform guess over the ten classes; "
-    f"“stays within x of chance loss” means every epoch after the first, to {STUCK_MARGIN}. "
-    "A unit is saturated beyond 0.99 of its range; the activation spread is the standard "
-    "deviation of a hidden layer's outputs over a fixed probe batch after the epoch "
-    f"{cite('glorot', 'schoenholz')}."
-)
-
 
 def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
@@ -41,18 +31,24 @@ def case_diagnoses(s: dict[str, CaseSummary]) -> dict[str, CaseDiagnosis]:
             for cid, x in s.items()}  # fmt: skip
 
 
-def diagnosis_entries(s: dict[str, CaseSummary], diag: dict[str, CaseDiagnosis]) -> list[dict]:
-    """One entry per failing case: its evidence clauses and its (suspected) cause."""
+def diagnosis_entries(
+    s: dict[str, CaseSummary], diag: dict[str, CaseDiagnosis], longer: dict[str, list[dict]]
+) -> list[dict]:
+    """One entry per case that fails or shows a failure in its loss: evidence and (suspected) cause."""
     out = []
     for cid, d in diag.items():
-        if not d.failing:
+        if not d.failing and not any(k in d.held for k in FAILURES):
             continue
-        held = max(len(v) for v in d.held.values())
+        held = max([len(v) for v in d.held.values()] + [d.n - d.learned])
+        clauses = evidence(d)
+        if not d.failing:
+            clauses.insert(0, f"it learns ({d.learned} of {d.n} seeds reach {LEARNS:.2f} test "
+                              "accuracy), but")  # fmt: skip
         out.append({
             "case": cid,
             "seeds": f"{held}/{d.n} seeds" if d.n > 1 else "1 seed",
-            "evidence": _sentence("; ".join(evidence(d, s[cid].mean))),
-            "cause": suspicion(d, s),
+            "evidence": _sentence("; ".join(clauses)).replace("but; ", "but "),
+            "cause": suspicion(d, s, longer),
         })  # fmt: skip
     return out
 
@@ -86,9 +82,14 @@ def report_context(
         "findings": findings(s, diag, changes),
         "significance": significance_note(s),
         "setup": text.setup(info),
-        "defects": text.DEFECTS,
-        "diagnoses_intro": DIAGNOSES_INTRO,
-        "diagnoses": diagnosis_entries(s, diag),
+        "defects": text.defects(),
+        "diagnoses_facts": {
+            "learns": LEARNS,
+            "chance_loss": CHANCE_LOSS,
+            "margin": STUCK_MARGIN,
+            "cite": cite("glorot", "schoenholz"),
+        },
+        "diagnoses": diagnosis_entries(s, diag, by_case(list(supplement))),
         "references": REFERENCES,
         "reproduce": text.reproduce(info, ran_cases(groups), profile_seeds),
         "figures": {f.key: f for f in figs},

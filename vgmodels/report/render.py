@@ -23,10 +23,13 @@ from vgmodels.report.context import report_context
 from vgmodels.report.partition import partition
 from vgmodels.report.section_data import SDAGD_DEPTHS, present
 from vgmodels.report.site_folder import OutFolderError, check_replaceable, make_temporary, swap_in
+from vgmodels.report.text import budgets, machines
 from vgmodels.report.walltime import wall_info, wall_text
 from vgmodels.results import by_case, write_json_atomic
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"  # the top-level templates/, shipped in the wheel
+TEMPLATES = (
+    Path(__file__).resolve().parent / "templates"
+)  # the top-level templates/, shipped in the wheel
 
 
 class RenderError(Exception):
@@ -70,25 +73,22 @@ def run_info(records: list[dict], bench_info: dict) -> dict:
     """What the setup section states, from the records (and the bench's run information)."""
     first = records[0]
     seeds = sorted({r["seed"] for r in records})
-    epochs = sorted({r["profile_config"]["epochs"] for r in records})
+    budget = budgets(by_case(records))
     return {
         "profile": first["profile"],
-        "epochs": "/".join(map(str, epochs)),
+        "epochs": f"{budget['main']}" + (" (some cases other)" if budget["others"] else ""),
+        "budgets": budget,
+        "machines": machines(records),
         "n_seeds": len(seeds),
         "seeds_text": f"{len(seeds)} seed{'s' if len(seeds) != 1 else ''} ({', '.join(map(str, seeds))})",
         "device": first["device"],
         # the machine as the run saw it; records of seeds trained at once name their 1-thread worker
         "device_name": bench_info.get("device_name") or _machines(records),
-        "peak_gflops": bench_info.get("peak_gflops") or first["peak_gflops"],
         "torch": ", ".join(sorted({r["torch"] for r in records})),
         "python": ", ".join(sorted({r["python"] for r in records})),
         "n_train": first["n_train"],
         "n_val": first["n_val"],
         "n_test": first["n_test"],
-        "flush_denormal": any(r.get("flush_denormal") for r in records),
-        "linear_kernel": first.get("linear_kernel", "aten"),
-        "concurrent_runs": max(r.get("concurrent_runs", 1) for r in records),
-        "run_threads": sorted({r["threads"] for r in records if "threads" in r}),
     }
 
 

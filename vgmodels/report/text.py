@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from vgmodels.analysis.case_diagnosis import CaseDiagnosis, g
-from vgmodels.analysis.references import cite
-from vgmodels.analysis.summary import CHANCE, CaseSummary
+from collections import Counter
 
-DEFECTS = (
-    "Two defects of the source code are not copied: its BatchNorm1d was constructed inside forward "
-    "(re-created on every call, so it never learned, never switched to eval mode and failed on a "
-    "GPU) and is registered once here; and its `require_grad` typos made freezing a layer a no-op, "
-    f"while here a frozen layer's parameters get requires_grad = False {cite('S1', 'S2')}."
-)
+from vgmodels.analysis.case_diagnosis import LEARNS, CaseDiagnosis
+from vgmodels.analysis.references import cite
+from vgmodels.analysis.summary import CaseSummary
+from vgmodels.report.prose import prose
+
+
+def defects() -> str:
+    """The source-code defect the suite does not copy, with its lines."""
+    return prose("defects", cite_s2=cite("S2"), cite_s1_s2=cite("S1", "S2"))
 
 
 INTRO = (
@@ -54,35 +55,55 @@ def network_text(s: dict[str, CaseSummary]) -> str:
     return text
 
 
+def budgets(groups: dict[str, list[dict]]) -> dict:
+    """The epochs each case trained (its records' `epochs`): the common budget, the cases with
+    another, and the runs that stopped before their budget."""
+    groups = {c: rs for c, rs in groups.items() if rs}
+    per_case = {
+        c: Counter(r["epochs"] for r in rs).most_common(1)[0][0] for c, rs in groups.items()
+    }
+    main = Counter(per_case.values()).most_common(1)[0][0] if per_case else 0
+    others: dict[int, list[str]] = {}
+    for case, e in per_case.items():
+        if e != main:
+            others.setdefault(e, []).append(case)
+    stopped = []
+    for case, rs in groups.items():
+        short = [r for r in rs if r.get("epochs_run", r["epochs"]) < r["epochs"]]
+        if short:
+            at = sorted({r["epochs_run"] for r in short})
+            why = ", its loss no longer finite" if all(r.get("diverged") for r in short) else ""
+            stopped.append((case, f"after epoch {'/'.join(map(str, at))} in {len(short)} of "
+                                  f"{len(rs)} seeds{why}"))  # fmt: skip
+    return {"main": main, "others": sorted(others.items(), key=lambda kv: kv[0]),
+            "stopped": stopped, "per_case": per_case}  # fmt: skip
+
+
+def budget_words(b: dict) -> str:
+    """'100 epochs (rnn and lstm 4; layerwise_paper_full 900; relu_std1 stopped after epoch 1 ...)'."""
+    parts = [f"{' and '.join(cases) if len(cases) < 3 else ', '.join(cases)} {e}"
+             for e, cases in b["others"]]  # fmt: skip
+    parts += [f"{case} stopped {what}" for case, what in b["stopped"]]
+    return f"{b['main']} epochs" + (f" (except {'; '.join(parts)})" if parts else "")
+
+
 def abstract(s: dict[str, CaseSummary], info: dict, diag: dict[str, CaseDiagnosis]) -> str:
-    """One paragraph: what was run, the baseline's failure, how many cases learn, the highest."""
+    """One paragraph: what ran for how long, the baseline's failure, who learns, the highest."""
     ok = [x for x in s.values() if not x.missing]
-    base = s["baseline"]
-    parts = [
-        f"We train {len(ok)} cases, variants of a deep multilayer perceptron ({network_text(s)}), "
-        f"on the real Fashion-MNIST {cite('xiao')} for {info['epochs']} epochs "
-        f"({info['seeds_text']}, profile “{info['profile']}”) and record every layer's gradient "
-        "in every epoch."
-    ]
-    if not base.missing:
-        parts.append(
-            f"The sigmoid baseline ends at {base.mean:.4f} test accuracy (chance is {CHANCE:.2f}): "
-            f"in its first epoch the first hidden layer receives {g(base.vr_epoch1)} times the "
-            "gradient of the last hidden layer."
-        )
-    failing = [x for x in ok if diag[x.case].failing]
     learners = [x for x in ok if not diag[x.case].failing]
-    parts.append(
-        f"{len(learners)} of {len(ok)} cases learn. {len(failing)} fail, and their records say "
-        f"why (section Diagnoses): {_failure_counts(failing, diag)}."
-    )
-    if learners:
-        best = max(learners, key=lambda x: x.mean)
-        parts.append(f"The highest test accuracy is {best.case}'s {best.mean:.4f}.")
-    missing = [x.case for x in s.values() if x.missing]
-    if missing:
-        parts.append(f"Missing from these results: {', '.join(missing)}.")
-    return " ".join(parts)
+    failing = [x for x in ok if diag[x.case].failing]
+    b = budgets({c: x.records for c, x in s.items()})
+    best = max(learners, key=lambda x: x.mean) if learners else None
+    note = ""
+    if best is not None and b["per_case"][best.case] != b["main"]:
+        note = f" (trained {b['per_case'][best.case]} epochs, not {b['main']})"
+    return prose(
+        "abstract", n_cases=len(ok), network=network_text(s), cite_xiao=cite("xiao"),
+        budget=budget_words(b), seeds_text=info["seeds_text"], profile=info["profile"],
+        base=None if s["baseline"].missing else s["baseline"], learns=LEARNS,
+        n_learn=len(learners), failing=failing, failure_counts=_failure_counts(failing, diag),
+        best=best, best_note=note, missing=[x.case for x in s.values() if x.missing],
+    )  # fmt: skip
 
 
 FAILED = {
@@ -96,87 +117,68 @@ def _failure_counts(failing: list[CaseSummary], diag: dict[str, CaseDiagnosis]) 
     """'11 stayed at chance loss (baseline, ...); 2 barely learned (depth3, skip)', by first reason."""
     groups: dict[str, list[str]] = {}
     for x in failing:
-        first = next(k for k in FAILED if k in diag[x.case].held)
+        first = next((k for k in FAILED if k in diag[x.case].held), None)
         groups.setdefault(first, []).append(x.case)
-    return "; ".join(
-        f"{len(cases)} {FAILED[k]} ({', '.join(cases)})" for k, cases in groups.items()
-    )
+    words = {**FAILED, None: f"stayed below {LEARNS:.2f} test accuracy"}
+    return "; ".join(f"{len(cases)} {words[k]} ({', '.join(cases)})" for k, cases in groups.items())
+
+
+def machines(records: list[dict]) -> list[dict]:
+    """Per machine the runs saw: its runs, probed peaks, runs at once, threads, kernel."""
+    out = []
+    for name in dict.fromkeys(r["device_name"] for r in records):
+        rs = [r for r in records if r["device_name"] == name]
+        peaks = [r["peak_gflops"] for r in rs if r.get("peak_gflops")]
+        lo, hi = (min(peaks), max(peaks)) if peaks else (0, 0)
+        out.append({
+            "name": name, "runs": len(rs), "gpu": rs[0].get("device", "cpu") != "cpu",
+            "peak": f"{lo:,.0f}" if round(lo) == round(hi) else f"{lo:,.0f}–{hi:,.0f}",
+            "peak_varies": round(lo) != round(hi),
+            "at_once": max(r.get("concurrent_runs", 1) for r in rs),
+            "threads": "/".join(map(str, sorted({r["threads"] for r in rs if "threads" in r}))) or "?",
+            "kernel": rs[0].get("linear_kernel", "aten"),
+            "flush": any(r.get("flush_denormal") for r in rs),
+        })  # fmt: skip
+    return out
 
 
 def setup(info: dict) -> list[tuple[str, str]]:
-    """Setup rows: hardware, software, data, protocol."""
+    """Setup rows: hardware, software, data, protocol; each machine's facts from its records."""
+    ms, speed = info["machines"], info.get("speed") or []
     rows = [
         ("Device", info["device_name"]),
-        (
-            "fp32 matmul peak (probed)",
-            f"{info['peak_gflops']:.0f} GFLOP/s, the faster of the libraries PyTorch carries on a "
-            "2048 × 2048 product; MFU is achieved matmul FLOP/s over this peak",
-        ),  # fmt: skip
+        ("fp32 matmul peak (probed)", prose("setup_peak", machines=ms)),
         ("Software", f"PyTorch {info['torch']}, Python {info['python']}"),
-        ("Profile", f"{info['profile']}: {info['epochs']} epochs, {info['seeds_text']}"),
-        (
-            "Data",
-            f"Fashion-MNIST {cite('xiao')}, {info['n_train']:,} train / {info['n_val']:,} validation (fixed-seed "
-            f"90/10 split of the 60,000) / {info['n_test']:,} test; pixels scaled to [0, 1]",
-        ),  # fmt: skip
-        (
-            "Baseline (Model 3)",
-            "7 hidden layers × 128 sigmoid units, weights N(0, 0.05), biases 0, "
-            "cross-entropy, SGD lr 0.01, batch 512",
-        ),  # fmt: skip
-        (
-            "Layer-wise budget",
-            "the layer-wise cases split the same epoch budget in the source's "
-            "proportions (paper300: the exact 6 × 100 + 300 epochs)",
-        ),  # fmt: skip
-    ]
-    if info.get("concurrent_runs", 1) > 1 and info.get("device", "cpu") != "cpu":
-        rows.append((
-            "Runs at once",
-            f"the {info['concurrent_runs']} seeds of a case trained as one stacked model "
-            "(torch.func.vmap), full-batch steps replayed from a CUDA graph where the step allows "
-            "(not SDAGD, a learning-rate schedule or the recurrent family); the layer-wise, SDAGD "
-            "and recurrent cases one seed at a time; each record equals its seed's run alone up "
-            "to float rounding, and its seconds are the stacked run's (its MFU a 1/S share)",
-        ))  # fmt: skip
-    elif info.get("concurrent_runs", 1) > 1:
-        threads = "/".join(map(str, info["run_threads"])) or "?"
-        rows.append((
-            "Runs at once",
-            f"{info['concurrent_runs']} runs trained at once (Ray tasks), one process of "
-            f"{threads} thread{'' if threads == '1' else 's'} each; their seconds (Table 1, the "
-            "wall-time figure) are those of runs sharing the CPU, while the speed table times each case "
-            "alone; each record equals a run alone on that many threads",
-        ))  # fmt: skip
-    optimizers = "fused Adam/AdamW, multi-tensor SGD and RMSprop"
-    if info.get("linear_kernel") == "onednn":
-        rows.append((
-            "Kernels",
-            "Linear layers run oneDNN's fp32 inner product (AVX-512) for the forward product, the "
-            "input gradient and the 784-wide weight gradient, MKL's sgemm for the 128 × 128 weight "
-            f"gradients and the 10-wide head; {optimizers}",
-        ))  # fmt: skip
-    elif info.get("device") == "cpu":
-        rows.append((
-            "Kernels",
-            "Linear layers run PyTorch's addmm (MKL's fp32 sgemm): a probe found oneDNN's inner "
-            f"product less than 1.25× faster on this CPU; {optimizers}",
-        ))  # fmt: skip
-    if info.get("flush_denormal"):
-        text = ("flushed to zero on the CPU (torch.set_flush_denormal), since saturated sigmoids "
-                "produce denormal floats, which are slow on many CPUs")  # fmt: skip
-        for sp in info.get("speed", []):
-            if sp.get("slowdown_without_flush"):
-                text += (
-                    f"; measured here on {sp['case']} ({sp['epochs']} epochs, seed 0): "
-                    f"{sp['flush_seconds_per_epoch']:.3f} s per epoch flushed, "
-                    f"{sp['no_flush_seconds_per_epoch']:.3f} s not; test accuracy "
-                    f"{sp['test_acc_flush']:.4f} flushed, {sp['test_acc_no_flush']:.4f} not"
-                )
-                if sp.get("flush_effect"):
-                    text += "; " + _flush_effect(sp)
-        rows.append(("Denormals", text))
+        ("Profile", f"{info['profile']}: {info['seeds_text']}"),
+        ("Epochs", prose("setup_budget", **info["budgets"])),
+        ("Data", f"Fashion-MNIST {cite('xiao')}, {info['n_train']:,} train / {info['n_val']:,} "
+                 f"validation (fixed-seed 90/10 split of the 60,000) / {info['n_test']:,} test; "
+                 "pixels scaled to [0, 1]"),
+        ("Baseline (Model 3)", "7 hidden layers × 128 sigmoid units, weights N(0, 0.05), biases "
+                               "0, cross-entropy, SGD lr 0.01, batch 512"),
+        ("Runs at once", prose("setup_runs", machines=ms, speed=bool(speed))),
+        ("Kernels", prose("setup_kernels", machines=ms)),
+    ]  # fmt: skip
+    if any(m["flush"] for m in ms):
+        rows.append(("Denormals", _denormals(speed)))
     return rows
+
+
+def _denormals(speed: list[dict]) -> str:
+    """The denormal row: flushed on the CPU, and what the speed benchmark measured of it."""
+    text = ("flushed to zero on the CPU (torch.set_flush_denormal), since saturated sigmoids "
+            "produce denormal floats, which are slow on many CPUs")  # fmt: skip
+    for sp in speed:
+        if sp.get("slowdown_without_flush"):
+            text += (
+                f"; measured here on {sp['case']} ({sp['epochs']} epochs, seed 0): "
+                f"{sp['flush_seconds_per_epoch']:.3f} s per epoch flushed, "
+                f"{sp['no_flush_seconds_per_epoch']:.3f} s not; test accuracy "
+                f"{sp['test_acc_flush']:.4f} flushed, {sp['test_acc_no_flush']:.4f} not"
+            )
+            if sp.get("flush_effect"):
+                text += "; " + _flush_effect(sp)
+    return text
 
 
 def _flush_effect(sp: dict) -> str:
