@@ -7,8 +7,8 @@ import math
 import pytest
 
 from vgmodels.analysis.case_diagnosis import LEARNS, diagnose_case
-from vgmodels.analysis.evidence import evidence
 from vgmodels.analysis.changes import case_changes, changes_text, config_changes
+from vgmodels.analysis.evidence import evidence
 from vgmodels.analysis.summary import permutation_p, smallest_p
 
 BASE = {"model": {"activation": "sigmoid", "init_std": 0.05, "grad_norm": "none"},

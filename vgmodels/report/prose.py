@@ -7,7 +7,6 @@ from pathlib import Path
 
 import jinja2
 
-
 PROSE = Path(__file__).resolve().parent / "templates" / "prose"  # templates/prose, in the wheel
 
 
