@@ -5,12 +5,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from vgmodels.cli import OneLineParser, fail, file_output_problem, seed
+from vgmodels.cli import OneLineParser, fail, file_output_problem, folder_output_problem, seed
 from vgmodels.data import DataError, load_fashion_mnist
 from vgmodels.device import resolve_device
 from vgmodels.profiles import DEFAULT_PROFILE, get_profile
 from vgmodels.remedies import REMEDIES, get_case
 from vgmodels.results import OutputError, write_json_atomic
+from vgmodels.runs.tensorboard import write_records
 
 PROG = "vgmodels"
 
@@ -28,6 +29,7 @@ def _parser() -> OneLineParser:
     run.add_argument("--out", help="record JSON path (default results/CASE-PROFILE-sSEED.json)")
     run.add_argument("--data-dir", help="folder with the four Fashion-MNIST IDX files")
     run.add_argument("--no-flush-denormal", action="store_true", help="keep CPU denormals")
+    run.add_argument("--tensorboard", metavar="DIR", help="also write TensorBoard event files here")
     return p
 
 
@@ -77,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     problem = file_output_problem(out)
     if problem:
         fail(PROG, f"--out {out}: {problem}")
+    if args.tensorboard and folder_output_problem(args.tensorboard):
+        fail(PROG, f"--tensorboard {args.tensorboard}: {folder_output_problem(args.tensorboard)}")
     if args.data_dir is not None and not Path(args.data_dir).is_dir():
         fail(PROG, f"--data-dir {args.data_dir}: no such folder; name the folder of the IDX files")
     try:
@@ -98,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         write_json_atomic(out, record)
     except OutputError as e:
         fail(PROG, str(e))
+    write_records([record], args.tensorboard)
     status = "diverged" if record["diverged"] else f"test_acc={record['test_acc']:.4f}"
     print(f"{case.id}: {status} in {record['train_seconds']:.1f}s -> {out}")
     return 0

@@ -74,3 +74,32 @@ def test_layer_names_and_flat_config():
     assert layer_tags({}, 2) == ["layer_1", "layer_2"]
     flat = flat_hparams({"model": {"depth": 3, "skip": None}, "train": {"lrs": [1, 2]}})
     assert flat == {"model.depth": 3, "model.skip": "null", "train.lrs": "[1, 2]"}
+
+
+def _cli(*args):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "vgmodels", *args], capture_output=True, text=True)
+
+
+@pytest.mark.realdata
+def test_run_with_tensorboard_writes_the_records_events(tmp_path):
+    import json
+
+    out = _cli("run", "relu", "--profile", "smoke", "--epochs", "1", "--out",
+               str(tmp_path / "r.json"), "--tensorboard", str(tmp_path / "tb"))  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    rec = json.loads((tmp_path / "r.json").read_text())
+    acc = _read(tmp_path / "tb" / "relu-smoke-s0")
+    assert _series(acc, "acc/val") == [(1, pytest.approx(rec["history"][0]["val_acc"], rel=1e-6))]
+
+
+def test_run_refuses_a_tensorboard_folder_that_is_a_file(tmp_path):
+    (tmp_path / "f").write_text("")
+    out = _cli(
+        "run", "relu", "--out", str(tmp_path / "r.json"), "--tensorboard", str(tmp_path / "f")
+    )
+    assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1
+    assert "--tensorboard" in out.stderr and "is a file; name a folder" in out.stderr
+    assert not (tmp_path / "r.json").exists()
