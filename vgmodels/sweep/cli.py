@@ -16,6 +16,7 @@ from pathlib import Path
 from vgmodels.cli import OneLineParser, fail, folder_output_problem
 from vgmodels.data import DataError, load_fashion_mnist
 from vgmodels.device import default_cpus
+from vgmodels.runs.tensorboard import write_files
 from vgmodels.sweep.grids import DEFAULT_CASES as CASES
 from vgmodels.sweep.grids import KINDS, budget_profile, build_runs, estimate_seconds
 
@@ -70,6 +71,7 @@ def parser() -> OneLineParser:
         "--out", default="results/sweeps", help="folder of records (default: %(default)s)"
     )
     p.add_argument("--dry-run", action="store_true", help="print the plan and the estimate only")
+    p.add_argument("--tensorboard", metavar="DIR", help="also write TensorBoard event files here")
     return p
 
 
@@ -84,6 +86,10 @@ def _check_flags(args) -> None:
     problem = folder_output_problem(args.out)
     if problem:
         raise ValueError(f"--out {args.out}: {problem}")
+    if args.tensorboard and folder_output_problem(args.tensorboard):
+        raise ValueError(
+            f"--tensorboard {args.tensorboard}: {folder_output_problem(args.tensorboard)}"
+        )
 
 
 def plan(args):
@@ -128,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cluster_cpus = runner.start_ray(args.address, cpus)
         written, failed = runner.run_all(todo, out, data, cluster_cpus, args.gpus_per_run)
+        write_files([runner.record_path(out, r) for r in todo], args.tensorboard)
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted; finished runs are in {out}, rerun to resume", file=sys.stderr)
         return 130
