@@ -5,7 +5,13 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 from tensorboard.plugins.hparams import plugin_data_pb2
 
 from vgmodels.remedies import REMEDIES
-from vgmodels.runs.tensorboard import flat_hparams, layer_tags, write_record, write_records
+from vgmodels.runs.tensorboard import (
+    flat_hparams,
+    layer_tags,
+    write_files,
+    write_record,
+    write_records,
+)
 from vgmodels.training.trainer import train_case
 
 
@@ -103,3 +109,13 @@ def test_run_refuses_a_tensorboard_folder_that_is_a_file(tmp_path):
     assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1
     assert "--tensorboard" in out.stderr and "is a file; name a folder" in out.stderr
     assert not (tmp_path / "r.json").exists()
+
+
+def test_record_files_of_a_sweep_become_runs_named_by_their_key(record, tmp_path):
+    import json
+
+    swept = {**record, "sweep": {"key": "depth-relu-d7-s0"}}
+    (tmp_path / "a.json").write_text(json.dumps(swept))
+    folders = write_files([tmp_path / "a.json", tmp_path / "failed.json"], tmp_path / "tb")
+    assert folders == [tmp_path / "tb" / "depth-relu-d7-s0"]
+    assert len(_series(_read(folders[0]), "acc/val")) == 2

@@ -104,3 +104,11 @@ def write_records(records: list[dict], log_dir: str | Path | None) -> list[Path]
     if log_dir is None:
         return []
     return [write_record(r, log_dir) for r in records]
+
+
+def write_files(paths: list[Path], log_dir: str | Path | None) -> list[Path]:
+    """The event files of the record files among `paths` that exist (a failed run has none)."""
+    if log_dir is None:
+        return []
+    records = [json.loads(Path(p).read_text()) for p in paths if Path(p).is_file()]
+    return write_records(records, log_dir)
