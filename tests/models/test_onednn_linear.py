@@ -48,14 +48,54 @@ def test_forward_and_every_gradient_match_nn_linear(shape, force_onednn):
     torch.testing.assert_close(ours.bias.grad, ref.bias.grad, rtol=1e-5, atol=1e-5)
 
 
+def _dnn_calls(monkeypatch) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+    """Spy on oneDNN's product: (shape of x, shape of w) of every call, in order."""
+    calls, real = [], linear._dnn
+
+    def spy(x, w, b=None):
+        calls.append((tuple(x.shape), tuple(w.shape)))
+        return real(x, w, b)
+
+    monkeypatch.setattr(linear, "_dnn", spy)
+    return calls
+
+
+def _forward_backward(model, x, y):
+    loss = nn.functional.cross_entropy(model(x), y)
+    loss.backward()
+    return loss.detach(), [m.weight.grad.clone() for m in model.linears()]
+
+
+# under oneDNN, a 7 x 128 stack runs per step: 7 hidden forwards (the 10-wide head takes aten),
+# 6 input gradients (none below the first layer) and 1 weight gradient (784 >= 4 x 128: only the
+# first layer's); the seed-style model (plain nn.Linear) and aten run none of them
+_ONEDNN_STEP = (
+    [((8, 784), (128, 784))] + [((8, 128), (128, 128))] * 6  # forward
+    + [((8, 128), (128, 128))] * 6  # input gradients, top layer first
+    + [((128, 8), (784, 8))]  # the first layer's weight gradient, g.T with x.T
+)  # fmt: skip
+
+
 @needs_onednn
-def test_hidden_layers_take_the_onednn_path_and_the_head_does_not(force_onednn):
-    model = DeepMLP(ModelConfig())
-    x = torch.randn(8, 784)
-    h = model.hidden[0].linear(x)
-    assert h.grad_fn is not None and type(h.grad_fn).__name__ == "_OneDnnLinearFnBackward"
-    head = model.head(torch.randn(8, 128))
-    assert type(head.grad_fn).__name__ == "AddmmBackward0"
+@pytest.mark.parametrize(("kernel", "ours_calls"), [("onednn", _ONEDNN_STEP), ("aten", [])])
+def test_the_pinned_kernel_decides_which_products_take_onednn(
+    monkeypatch, fresh_choice, kernel, ours_calls
+):
+    monkeypatch.setenv("VG_LINEAR", kernel)
+    torch.manual_seed(0)
+    ours = DeepMLP(ModelConfig())
+    seed_style = DeepMLP(ModelConfig(), linear=nn.Linear)
+    seed_style.load_state_dict(ours.state_dict())
+    x, y = torch.rand(8, 784), torch.arange(8)
+    calls = _dnn_calls(monkeypatch)
+    loss, grads = _forward_backward(ours, x, y)
+    assert sorted(calls) == sorted(ours_calls)
+    calls.clear()
+    ref_loss, ref_grads = _forward_backward(seed_style, x, y)
+    assert calls == []  # the seed-style model never takes oneDNN
+    torch.testing.assert_close(loss, ref_loss, rtol=1e-5, atol=1e-6)
+    for a, e in zip(grads, ref_grads, strict=True):
+        torch.testing.assert_close(a, e, rtol=1e-4, atol=1e-6)
 
 
 @needs_onednn
@@ -89,21 +129,6 @@ def test_non_float32_input_falls_back_to_nn_linear():
     x = torch.randn(3, 6, dtype=torch.float64)
     torch.testing.assert_close(ours(x), ref(x))
     assert type(ours(x).grad_fn).__name__ == "AddmmBackward0"
-
-
-def test_seed_style_model_is_built_from_plain_nn_linear():
-    seed_style = DeepMLP(ModelConfig(), linear=nn.Linear)
-    ours = DeepMLP(ModelConfig())
-    assert all(type(m) is nn.Linear for m in seed_style.linears())
-    assert all(type(m) is Linear for m in ours.linears())
-    assert len(seed_style.linears()) == len(ours.linears()) == 8
-
-
-def test_without_onednn_every_layer_is_plain_addmm(monkeypatch):
-    monkeypatch.setattr(linear, "use_onednn", lambda: False)
-    model = DeepMLP(ModelConfig())
-    h = model.hidden[0].linear(torch.randn(8, 784))
-    assert type(h.grad_fn).__name__ == "AddmmBackward0"
 
 
 @needs_onednn
@@ -149,3 +174,22 @@ def test_speedup_is_the_best_mkl_time_over_the_best_onednn_time(monkeypatch):
 def test_both_probed_kernels_compute_the_same_products():
     x, w, b = torch.rand(8, 12), torch.randn(4, 12), torch.randn(4)
     torch.testing.assert_close(linear._dnn(x, w, b), x @ w.t() + b)
+
+
+@needs_onednn
+def test_a_run_records_the_kernel_it_was_pinned_to_and_both_train_alike(monkeypatch, fresh_choice):
+    from tests.conftest import synthetic_dataset
+    from vgmodels.profiles import Profile
+    from vgmodels.remedies import REMEDIES
+    from vgmodels.training.trainer import train_case
+
+    data, profile = synthetic_dataset(256, 64, 64), Profile("t", 1, 1, probe_size=16)
+    recs = {}
+    for kernel in ("onednn", "aten"):
+        monkeypatch.setenv("VG_LINEAR", kernel)
+        linear.use_onednn.cache_clear()
+        recs[kernel] = train_case(REMEDIES["relu"], profile, 0, "cpu", data)
+        assert recs[kernel]["linear_kernel"] == kernel
+    a, b = (recs[k]["history"][0] for k in ("onednn", "aten"))
+    assert a["train_loss"] == pytest.approx(b["train_loss"], rel=1e-4)
+    assert a["grad_norm"] == pytest.approx(b["grad_norm"], rel=1e-3)
