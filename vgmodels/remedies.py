@@ -193,6 +193,25 @@ def _recurrent(arch: str, steps: int) -> Case:
 
 _CASES += [_recurrent(a, s) for s in (28, 196) for a in ("rnn", "lstm", "gru")]
 
+# Controls (appended: the ids above keep their order). Plain SGD at SDAGD's own lr, so that
+# "SDAGD helps" is not a larger step in disguise; S2's text placement of gradient normalization
+# (after the Linear) with the init its text leaves unnamed: PyTorch's default, as its baseline.
+SGD_AT_SDAGD_LR = replace(SDAGD_TRAIN, optimizer="sgd")
+_CASES += [
+    _case(
+        "grad_norm_pre_default",
+        "gradnorm",
+        "grad_norm_pre with PyTorch's default Linear init (the course's text names no init)",
+        grad_norm="pre",
+        init="default",
+    ),
+    _case("sgd_lr0.1_depth3", "other", "plain SGD at SDAGD's lr 0.1, 3 hidden layers",
+          SGD_AT_SDAGD_LR, depth=3),
+    _case("sgd_lr0.1_depth5", "other", "plain SGD at SDAGD's lr 0.1, 5 hidden layers",
+          SGD_AT_SDAGD_LR, depth=5),
+    _case("sgd_lr0.1", "other", "plain SGD at SDAGD's lr 0.1, 7 hidden layers", SGD_AT_SDAGD_LR),
+]  # fmt: skip
+
 REMEDIES: dict[str, Case] = {c.id: c for c in _CASES}
 
 FAMILIES = {

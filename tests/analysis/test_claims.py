@@ -6,6 +6,7 @@ import math
 
 import pytest
 
+from vgmodels.analysis import computed_claims as K
 from vgmodels.analysis import verdicts as C
 from vgmodels.analysis import worked_examples as W
 from vgmodels.analysis.claims import CLAIMS, group, reproduction
@@ -29,110 +30,77 @@ def seeds(case, accs, **kw):
     return [rec(case, i, a, **kw) for i, a in enumerate(accs)]
 
 
-# --- helps: the permutation test of Table 1 -------------------------------------------------
+# --- comparisons by the one rule ---------------------------------------------------------------
 
 
-def test_helps_four_seeds_a_side_all_above_is_reproduced():
-    # complete separation of 4 vs 4: 2 of C(8, 4) = 70 splits are as extreme, p = 0.029
-    groups = group(seeds("relu", [0.80, 0.81, 0.82, 0.83]) + seeds("baseline", [0.1] * 4))
-    o = C.Helps("relu")(groups)
-    assert o.verdict == C.REPRODUCED
-    assert "p = 0.03" in o.measured and "+71.5 points" in o.measured
+def test_compare_reproduced_with_the_welch_interval():
+    # 0.82 vs 0.12, each sd 0.02, n = 3: df 4, half 2.776445 x sqrt(2 x 0.0004 / 3) = 0.045339
+    groups = group(seeds("relu", [0.80, 0.82, 0.84]) + seeds("baseline", [0.10, 0.12, 0.14]))
+    o = C.Compare("relu")(groups)
+    assert o.verdict == C.REPRODUCED and o.seeds is None
+    assert o.difference == "+70.0 (95% CI +65.5 to +74.5) points"
+    assert "0.8200 (seeds 0.8000, 0.8200, 0.8400) vs baseline 0.1200" in o.measured
 
 
-def test_helps_three_seeds_a_side_cannot_reach_significance():
-    # 3 vs 3: the smallest two-sided p is 2 / C(6, 3) = 0.10 > 0.05
-    groups = group(seeds("relu", [0.80, 0.81, 0.82]) + seeds("baseline", [0.1] * 3))
-    o = C.Helps("relu")(groups)
-    assert o.verdict == C.NOT_TESTED
-    assert o.reason == "3 seeds a side: p ≥ 0.10; every seed above every baseline seed"
-
-
-def test_helps_below_the_baseline_is_not_reproduced_with_the_diagnosis():
+def test_compare_at_chance_both_sides_is_contradicted_inside_the_margin():
     groups = group(seeds("std10", [0.1] * 3, loss=STUCK) + seeds("baseline", [0.1] * 3))
-    o = C.Helps("std10")(groups)
-    assert o.verdict == C.NOT_REPRODUCED
-    assert "stuck at chance loss" in o.reason
-    assert "+0.0 points" in o.measured  # no "-0.0"
+    o = C.Compare("std10")(groups)
+    assert o.verdict == C.CONTRADICTED and "inside ±0.01" in o.reason
+    assert o.difference == "+0.0 (no spread) points"
 
 
-def test_helps_overlapping_seeds_not_significant():
-    # 4 vs 4 with one seed of each side swapped: p well above 0.05
-    groups = group(
-        seeds("tanh", [0.50, 0.52, 0.54, 0.40]) + seeds("baseline", [0.45, 0.41, 0.43, 0.44])
-    )
-    o = C.Helps("tanh")(groups)
-    assert o.verdict == C.NOT_REPRODUCED and o.reason == "not significant"
+def test_compare_overlapping_seeds_is_inconclusive_with_seeds():
+    groups = group(seeds("tanh", [0.3, 0.5, 0.7]) + seeds("baseline", [0.2, 0.4, 0.6]))
+    o = C.Compare("tanh")(groups)
+    assert o.verdict == C.INCONCLUSIVE and o.seeds == 32  # worked in test_stats
 
 
-def test_helps_one_seed_and_missing():
+def test_compare_one_seed_and_missing():
     groups = group(seeds("relu", [0.8]) + seeds("baseline", [0.1]))
-    o = C.Helps("relu")(groups)
-    assert o.verdict == C.NOT_TESTED and "0.8000 (n=1, no CI)" in o.measured
-    assert C.Helps("adam")(groups).verdict == C.NOT_RUN
-    assert C.Helps("adam")(groups).protocol == "–"
+    o = C.Compare("relu")(groups)
+    assert o.verdict == C.INCONCLUSIVE and "0.8000 (seeds 0.8000)" in o.measured
+    assert C.Compare("adam")(groups).verdict == C.NOT_RUN
+    assert C.Compare("adam")(groups).reason == "no records of adam"
 
 
-def test_protocol_names_both_budgets_when_they_differ():
+def test_compare_reads_the_budget_matched_comparison_from_the_supplement():
     groups = group(
-        seeds("layerwise_paper_full", [0.8] * 2, epochs=900) + seeds("baseline", [0.1] * 2)
+        seeds("layerwise_paper_full", [0.8, 0.82], epochs=900) + seeds("baseline", [0.5] * 2)
     )
-    assert (
-        C.Helps("layerwise_paper_full")(groups).protocol
-        == "paper, 900 epochs, 2 seeds (baseline: 100 epochs)"
-    )
+    extra = group(seeds("baseline", [0.1] * 2, profile="paper300", epochs=300))
+    o = C.Compare("layerwise_paper_full", against_profile="paper300", note="n")(groups, extra)
+    assert o.protocol == "paper, 900 epochs, 2 seeds (baseline: paper300, 300 epochs, 2 seeds)"
+    assert "vs baseline 0.1000" in o.measured and o.reason == "n"
 
 
-def test_mean_ci_is_the_t_interval():
-    # mean 0.9, sd 0.1, t(0.975, 2) = 4.302653: half-width 0.1 * 4.302653 / sqrt(3) = 0.248414
-    assert C.mean_ci([0.8, 0.9, 1.0]) == "0.9000 ± 0.2484"
-    assert C.mean_ci([0.5]) == "0.5000 (n=1, no CI)"
-
-
-# --- the article's 300-epoch depth claims -----------------------------------------------------
-
-
-def test_depth_claims_need_300_epochs_on_the_full_data():
-    groups = group(seeds("depth3", [0.8] * 3, train_acc=0.8))
-    assert C.DepthAt300("depth3", learns=True)(groups).verdict == C.NOT_TESTED
-    short = group(seeds("depth3", [0.8] * 3, epochs=300, n_train=4096, train_acc=0.8))
-    assert C.DepthAt300("depth3", learns=True)(short).verdict == C.NOT_TESTED
-
-
-def test_depth_claims_at_300_epochs():
-    groups = group(seeds("depth3", [0.7] * 3, epochs=300, train_acc=0.72)
-                   + seeds("depth5", [0.1] * 3, epochs=300, train_acc=0.11)
-                   + seeds("baseline", [0.5] * 3, epochs=300, train_acc=0.5))  # fmt: skip
-    assert C.DepthAt300("depth3", learns=True)(groups).verdict == C.REPRODUCED
-    assert C.DepthAt300("depth5", learns=False)(groups).verdict == C.REPRODUCED
-    o = C.DepthAt300("baseline", learns=False)(groups)
-    assert o.verdict == C.NOT_REPRODUCED
-    assert o.reason == "it learns: training accuracy above 0.2 in 3 of 3 seeds"
-
-
-# --- through time, saturation, explosion -------------------------------------------------------
-
-
-def test_through_time_ratio():
+def test_compare_log_metric_and_lower_side():
     def t(first):
-        return [first, 0.5, 1.0]  # ratio first / last = first
+        return [first, 0.5, 1.0]  # first / last = first
 
     groups = group(
-        seeds("rnn_long", [0.2] * 2, time=t(1e-8)) + seeds("lstm_long", [0.8] * 2, time=t(1e-1))
+        seeds("rnn_long", [0.2] * 2, time=t(1e-8)) + seeds("lstm_long", [0.8] * 2, time=t(1e-2))
     )
-    o = C.ThroughTime("rnn_long", ("lstm_long", "gru_long"))(groups)
-    assert o.verdict == C.REPRODUCED
-    assert o.measured.startswith("rnn_long 1e-8 (95% CI 1e-8–1e-8); lstm_long 0.1")
-    worse = group(seeds("rnn_long", [0.2], time=t(1e-3)) + seeds("lstm_long", [0.8], time=t(1e-4)))
-    assert C.ThroughTime("rnn_long", ("lstm_long",))(worse).verdict == C.NOT_REPRODUCED
-    assert C.ThroughTime("rnn_long", ("lstm_long",))(group([])).verdict == C.NOT_RUN
+    o = C.Compare("lstm_long", "rnn_long", C.THROUGH_TIME)(groups)
+    assert o.verdict == C.REPRODUCED and o.difference.startswith("×1e6")
+    sat = group(seeds("batchnorm", [0.8] * 2, saturation=[0.0, 0.0])
+                + seeds("baseline", [0.1] * 2, saturation=[0.0, 0.0]))  # fmt: skip
+    o = C.Compare("batchnorm", metric=C.SATURATED, side=-1)(sat)
+    assert o.verdict == C.INCONCLUSIVE  # neither saturates: nothing for BatchNorm to keep
 
 
-def test_batchnorm_saturation():
-    ok = group(seeds("batchnorm", [0.8] * 2, saturation=[0.0, 0.01]))
-    assert C.Unsaturated("batchnorm")(ok).verdict == C.REPRODUCED
-    bad = group(seeds("batchnorm", [0.8] * 2, saturation=[0.0, 0.3]))
-    assert C.Unsaturated("batchnorm")(bad).verdict == C.NOT_REPRODUCED
+# --- the article's 300-epoch claims: about a value ---------------------------------------------
+
+
+def test_about_needs_300_epochs_on_the_full_data():
+    check = C.About("depth3", C.TRAIN_ACC, 0.7, 0.1)
+    assert check(group(seeds("depth3", [0.8] * 3, train_acc=0.7))).verdict == C.NOT_RUN
+    short = group(seeds("depth3", [0.8] * 3, epochs=300, n_train=4096, train_acc=0.7))
+    assert check(short).verdict == C.NOT_RUN
+    extra = group(seeds("depth3", [0.7] * 3, profile="paper300", epochs=300, train_acc=0.72))
+    o = check(group([]), extra)
+    assert o.verdict == C.REPRODUCED and o.protocol == "paper300, 300 epochs, 3 seeds"
+    far = group(seeds("baseline", [0.5] * 3, epochs=300, train_acc=0.5))
+    assert C.About("baseline", C.TRAIN_ACC, 0.1, 0.05)(far).verdict == C.CONTRADICTED
 
 
 def test_explodes():
@@ -140,10 +108,24 @@ def test_explodes():
     o = C.Explodes("relu_std1")(boom)
     assert o.verdict == C.REPRODUCED and "largest training loss 1e9" in o.measured
     calm = group(seeds("relu_std1", [0.8] * 2))
-    assert C.Explodes("relu_std1")(calm).verdict == C.NOT_REPRODUCED
+    assert C.Explodes("relu_std1")(calm).verdict == C.CONTRADICTED
+    mixed = group(
+        seeds("relu_std1", [0.8]) + [rec("relu_std1", 1, 0.1, loss=[2.3, 1e4, 1e5, 1e6, 1e7])]
+    )
+    assert C.Explodes("relu_std1")(mixed).verdict == C.INCONCLUSIVE
 
 
 # --- S4's numbers, computed -------------------------------------------------------------------
+
+
+def test_computed_claims_agree_with_their_quotes():
+    for f in (K.zero_init_relu_mlp, K.zero_init_regressions, K.sigmoid_chain, K.linear_chain,
+              K.skip_gradient, K.boost_derivative, K.adam_defaults):  # fmt: skip
+        assert all(C.agrees(ours, quoted) for _, ours, quoted in f()), f.__name__
+    assert K.sigmoid_chain()[0][1] == pytest.approx(0.25**7, rel=1e-12)
+    assert dict((n, v) for n, v, _ in K.zero_init_regressions()) == pytest.approx(
+        {"linear w₁": 0.01 * 5 * 2, "linear w₂": 0.01 * 5 * 3, "logistic w₁": 0.01 * 0.5 * 1.5,
+         "logistic w₂": 0.01 * 0.5 * 2.0})  # fmt: skip
 
 
 def test_agrees_reads_the_quoted_precision():
@@ -192,18 +174,25 @@ def test_chain_mynorm_and_zero_init():
 def test_reproduction_rows_without_records():
     rows = reproduction([])
     assert len(rows) == len(CLAIMS)
-    computed = [r for r in rows if r.source == "S4"]
-    assert computed and all(r.verdict == C.REPRODUCED for r in computed)
-    assert {
-        r.verdict for r in rows if r.source != "S4" and "MyNormalization is" not in r.claim
-    } == {C.NOT_RUN}
+    computed = [r for r in rows if r.protocol.startswith(("computed", "our"))]
+    assert len(computed) >= 15 and all(r.verdict == C.REPRODUCED for r in computed)
+    assert {r.verdict for r in rows if r not in computed} == {C.NOT_RUN}
+
+
+def test_no_claim_the_sources_do_not_make():
+    texts = " ".join(c.text for c in CLAIMS)
+    for gone in ("require_grad", "worsens beyond 3", "split budget", "N(0, 10) help"):
+        assert gone not in texts
+    named = {getattr(c.check, "case", None) for c in CLAIMS}
+    assert not named & {"layerwise_paper", "layerwise_greedy", "std10", "grad_clip"}
 
 
 def test_every_case_the_brief_names_has_a_row():
     named = {getattr(c.check, "case", None) for c in CLAIMS}
-    for case in ("std1", "std10", "relu", "tanh", "adam", "rmsprop", "batchnorm", "mynorm", "skip",
-                 "skip_article", "layerwise_paper", "layerwise_greedy", "layerwise_paper_full",
-                 "layerwise_greedy_full", "grad_norm", "grad_norm_pre", "sigmoid_boost", "sdagd",
-                 "sdagd_depth5", "lstm_long", "gru_long", "depth3", "depth5",
-                 "baseline"):  # fmt: skip
+    named |= {getattr(c.check, "against", None) for c in CLAIMS}
+    for case in ("std1", "relu", "tanh", "adam", "rmsprop", "batchnorm", "mynorm", "skip",
+                 "skip_article", "layerwise_paper_full", "layerwise_greedy_full", "grad_norm",
+                 "grad_norm_pre", "grad_norm_pre_default", "baseline_default", "sigmoid_boost",
+                 "sdagd", "sgd_lr0.1", "lstm_long", "gru_long", "rnn_long", "depth3", "depth5",
+                 "baseline", "sgd_momentum", "relu_std1"):  # fmt: skip
         assert case in named, case

@@ -8,9 +8,9 @@ import jinja2
 import numpy as np
 import pytest
 
-from vgmodels.analysis.claims import ClaimRow, group
+from vgmodels.analysis.claims import Cite, ClaimRow, group
 from vgmodels.analysis.references import link_citations
-from vgmodels.analysis.verdicts import NOT_REPRODUCED, NOT_RUN, REPRODUCED
+from vgmodels.analysis.verdicts import CONTRADICTED, INCONCLUSIVE, NOT_RUN, REPRODUCED
 from vgmodels.report import sdagd_section, sections
 from vgmodels.report.figset import Figure
 from vgmodels.report.layerwise_section import budget_table
@@ -94,14 +94,24 @@ def test_sdagd_depth_table():
 
 
 def test_claims_table_and_tally():
-    rows = [ClaimRow("S1", "a", "p", "m", REPRODUCED, ""),
-            ClaimRow("S2", "b", "p", "m", NOT_REPRODUCED, "stuck at chance loss"),
-            ClaimRow("S3", "c", "–", "–", NOT_RUN, "no records of x")]  # fmt: skip
+    cite = (
+        Cite("S1", 157, 158, "train accuracy tiệm cận 0,7", "training accuracy approaching 0.7"),
+    )
+    rows = [ClaimRow("S1", cite, "a", "p", "m", "+1.0 points", REPRODUCED, ""),
+            ClaimRow("S2", cite, "b", "p", "m", "–", CONTRADICTED, "inside ±0.01: no effect"),
+            ClaimRow("S2", cite, "c", "p", "m", "–", INCONCLUSIVE, "straddles", 7),
+            ClaimRow("S3", cite, "d", "–", "–", "–", NOT_RUN, "no records of x")]  # fmt: skip
     t = sections.claims_table(rows)
-    assert [r[-1] for r in t.rows] == ["reproduced", "not reproduced: stuck at chance loss",
-                                       "not run: no records of x"]  # fmt: skip
-    assert t.row_classes == ["", "failing", "missing"]
-    assert sections.tally(rows) == "Of 3 claims: 1 reproduced, 1 not reproduced, 1 not run."
+    assert t.rows[0][:2] == ["S1 000_3ba0b06fb0d362d6.txt:157–158",
+                             "“train accuracy tiệm cận 0,7” (training accuracy approaching 0.7)"]  # fmt: skip
+    assert [r[-2] for r in t.rows] == ["reproduced", "contradicted: inside ±0.01: no effect",
+                                       "inconclusive: straddles", "not run: no records of x"]  # fmt: skip
+    assert [r[-1] for r in t.rows] == ["–", "–", "7 a side", "–"]
+    assert t.row_classes == ["", "failing", "", "missing"]
+    assert sections.tally(rows) == (
+        "Of 4 claims: 1 reproduced, 1 contradicted, 1 inconclusive, 1 not run."
+    )
+    assert sections.reproduction_intro().startswith("Every comparison claim is judged by one rule")
 
 
 def test_build_shows_only_sections_with_records(tmp_path):

@@ -1,4 +1,4 @@
-"""How a source claim is tested: each check reads the records (or computes) and gives a verdict."""
+"""How a source claim is tested: each check reads the records (or computes) and applies the one rule."""
 
 from __future__ import annotations
 
@@ -8,49 +8,38 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from vgmodels.analysis.case_diagnosis import diagnose_case, g
-from vgmodels.analysis.diagnosis import VANISHING
-from vgmodels.analysis.summary import ALPHA, ci95, permutation_p, smallest_p
+from vgmodels.analysis.stats import (
+    CONTRADICTED,
+    INCONCLUSIVE,
+    NOT_RUN,
+    REPRODUCED,
+    Decision,
+    Interval,
+    bounded,
+    decide_about,
+    decide_difference,
+    one_sample,
+)
 
-REPRODUCED = "reproduced"
-NOT_REPRODUCED = "not reproduced"
-NOT_TESTED = "not tested at this profile"
-NOT_RUN = "not run"
-LEARNS = (
-    0.6  # "converges, training accuracy approaching 0.7": final training accuracy at least this
-)
-BARELY = 0.2  # "training accuracy around 0.1": final training accuracy at most this
-KEPT = (
-    0.02  # BatchNorm keeps z where sigmoid' is strong: under 2% of units saturated in every layer
-)
+__all__ = ["CONTRADICTED", "INCONCLUSIVE", "NOT_RUN", "REPRODUCED"]
+
+MARGIN = 0.01  # equivalence margin of an accuracy claim: a difference inside +-1 point is no effect
 ARTICLE_EPOCHS = 300
+EXPLODED = 100 * math.log(10)  # a training loss 100 x chance's counts as exploded
 
 Groups = dict[str, list[dict]]
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What a check found: the protocol it read, our number, the verdict and why."""
+    """What a check found: the protocol it read, our numbers, the difference, the verdict."""
 
     protocol: str
     measured: str
     verdict: str
     reason: str = ""
-
-
-def mean_ci(values: list[float], digits: int = 4) -> str:
-    """'0.8512 ± 0.0040', or '0.3159 (n=1, no CI)'."""
-    m = statistics.fmean(values)
-    ci = ci95(values)
-    return f"{m:.{digits}f}" + (f" ± {ci:.{digits}f}" if ci is not None else " (n=1, no CI)")
-
-
-def geo_ci(values: list[float]) -> str:
-    """Geometric mean of positive values with the 95% t-interval taken on their logs."""
-    logs = [math.log10(v) for v in values]
-    m, ci = statistics.fmean(logs), ci95(logs)
-    if ci is None:
-        return f"{g(10**m)} (n=1, no CI)"
-    return f"{g(10**m)} (95% CI {g(10 ** (m - ci))}–{g(10 ** (m + ci))})"
+    difference: str = "–"
+    seeds: int | None = None  # inconclusive: seeds a side that would decide at the observed spread
 
 
 def protocol(records: list[dict]) -> str:
@@ -60,92 +49,60 @@ def protocol(records: list[dict]) -> str:
     return f"{records[0]['profile']}, {epochs} epochs, {n} seed{'s' if n != 1 else ''}"
 
 
-def _accs(records: list[dict]) -> list[float]:
-    return [r["test_acc"] for r in records]
-
-
-def _why(case: str, records: list[dict]) -> str:
-    """The diagnosis of a failing case in a few words ('' when it learns)."""
-    d = diagnose_case(case, records)
-    return d.short if d.failing else ""
+def not_run(*cases_and_records: tuple[str, list[dict] | None]) -> Outcome:
+    gone = " and ".join(c for c, rs in cases_and_records if not rs)
+    return Outcome("–", "–", NOT_RUN, f"no records of {gone}")
 
 
 @dataclass(frozen=True)
-class Helps:
-    """`case` beats `against` on test accuracy: the exact permutation test of Table 1."""
+class Metric:
+    """A per-record number a claim is judged on; 'log' metrics are compared as log10."""
 
-    case: str
-    against: str = "baseline"
+    name: str
+    read: Callable[[dict], float | None]
+    kind: str = "acc"  # acc: shown in [0, 1], difference in points | log | share
 
-    def __call__(self, groups: Groups) -> Outcome:
-        a, b = groups.get(self.case), groups.get(self.against)
-        if not a or not b:
-            gone = " and ".join(c for c, rs in ((self.case, a), (self.against, b)) if not rs)
-            return Outcome(protocol(a) if a else "–", "–", NOT_RUN, f"no records of {gone}")
-        run = protocol(a)
-        if {r["epochs"] for r in a} != {r["epochs"] for r in b}:
-            other = "/".join(str(e) for e in sorted({r["epochs"] for r in b}))
-            run += f" ({self.against}: {other} epochs)"
-        xa, xb = _accs(a), _accs(b)
-        diff = statistics.fmean(xa) - statistics.fmean(xb)
-        p = permutation_p(xa, xb)
-        points = round(100 * diff, 1) + 0.0  # no "-0.0"
-        measured = f"{mean_ci(xa)} vs {self.against} {mean_ci(xb)}; {points:+.1f} points"
-        if p is None:
-            return Outcome(run, measured, NOT_TESTED, "fewer than 2 seeds a side: no test")
-        measured += f", p = {p:.2f}"
-        if diff <= 0:
-            why = _why(self.case, a) or f"no gain over {self.against}"
-            return Outcome(run, measured, NOT_REPRODUCED, why)
-        if p <= ALPHA:
-            return Outcome(run, measured, REPRODUCED)
-        p_min = smallest_p(len(xa), len(xb))
-        if p_min > ALPHA:
-            seeds = (
-                f"{len(xa)} seeds a side"
-                if len(xa) == len(xb)
-                else f"{len(xa)} and {len(xb)} seeds"
+    def values(self, records: list[dict]) -> list[float]:
+        vals = [self.read(r) for r in records]
+        vals = [v for v in vals if v is not None and math.isfinite(v)]
+        return [math.log10(v) for v in vals if v > 0] if self.kind == "log" else vals
+
+    def show(self, values: list[float]) -> str:
+        """The mean, and the seeds themselves (up to 5) or the interval cut to the range."""
+        if self.kind == "log":
+            return (
+                f"{g(10 ** statistics.fmean(values))} (seeds {', '.join(g(10**v) for v in values)})"
             )
-            why = f"{seeds}: p ≥ {p_min:.2f}"
-            if min(xa) > max(xb):
-                why += f"; every seed above every {self.against} seed"
-            return Outcome(run, measured, NOT_TESTED, why)
-        return Outcome(run, measured, NOT_REPRODUCED, _why(self.case, a) or "not significant")
+        m = statistics.fmean(values)
+        if len(values) <= 5:
+            return f"{m:.4f} (seeds {', '.join(f'{v:.4f}' for v in values)})"
+        iv = bounded(one_sample(values))
+        return f"{m:.4f} (95% CI {iv.lo:.4f}–{iv.hi:.4f})"
+
+    def difference(self, iv: Interval | None) -> str:
+        if iv is None:
+            return "–"
+        if self.kind == "acc":
+            return iv.format(1, 100) + " points"
+        if self.kind == "log":
+            return f"×{g(10**iv.estimate)} (95% CI ×{g(10**iv.lo)} to ×{g(10**iv.hi)})"
+        return iv.format(3)
 
 
-def _final_train_acc(records: list[dict]) -> list[float]:
-    return [r["history"][-1]["train_acc"] for r in records]
+TEST_ACC = Metric("test acc.", lambda r: r["test_acc"])
 
 
-@dataclass(frozen=True)
-class DepthAt300:
-    """The article's depth claim on final training acc.: learns (>= LEARNS) or not (<= BARELY)."""
+def _last(key: str, index: int | None = None) -> Callable[[dict], float | None]:
+    def read(r: dict) -> float | None:
+        v = r["history"][-1].get(key)
+        return v if index is None or v is None else v[index]
 
-    case: str
-    learns: bool
+    return read
 
-    def __call__(self, groups: Groups) -> Outcome:
-        rs = groups.get(self.case)
-        if not rs:
-            return Outcome("–", "–", NOT_RUN, f"no records of {self.case}")
-        accs = _final_train_acc(rs)
-        measured = f"training acc. {mean_ci(accs)}"
-        epochs = {r["epochs"] for r in rs}
-        full_data = all(r["profile_config"].get("n_train") is None for r in rs)
-        if epochs != {ARTICLE_EPOCHS} or not full_data:
-            why = f"needs {ARTICLE_EPOCHS} epochs on the full data (profile paper300)"
-            return Outcome(protocol(rs), measured, NOT_TESTED, why)
-        m = statistics.fmean(accs)
-        ok = m >= LEARNS if self.learns else m <= BARELY
-        if ok:
-            return Outcome(protocol(rs), measured, REPRODUCED)
-        if self.learns:
-            return Outcome(
-                protocol(rs), measured, NOT_REPRODUCED, _why(self.case, rs) or "learns less"
-            )
-        above = sum(a > BARELY for a in accs)
-        why = f"it learns: training accuracy above {BARELY} in {above} of {len(accs)} seeds"
-        return Outcome(protocol(rs), measured, NOT_REPRODUCED, why)
+
+def _first_layer_grad(r: dict) -> float | None:
+    norms = r["history"][0].get("grad_norm") or [None]
+    return norms[0]
 
 
 def first_last_ratio(record: dict) -> float | None:
@@ -156,82 +113,107 @@ def first_last_ratio(record: dict) -> float | None:
     return norms[0] / norms[-1]
 
 
-@dataclass(frozen=True)
-class ThroughTime:
-    """A plain RNN's gradient through time vanishes (first/last step < VANISHING); gated less."""
+def _worst_saturation(r: dict) -> float | None:
+    sat = [v for v in r["history"][-1].get("saturation") or [] if v is not None]
+    return max(sat) if sat else None
 
-    rnn: str
-    gated: tuple[str, ...]
 
-    def __call__(self, groups: Groups) -> Outcome:
-        present = [c for c in (self.rnn, *self.gated) if groups.get(c)]
-        if self.rnn not in present or len(present) < 2:
-            gone = ", ".join(c for c in (self.rnn, *self.gated) if c not in present)
-            return Outcome("–", "–", NOT_RUN, f"no records of {gone}")
-        ratios = {}
-        for c in present:
-            vals = [x for x in map(first_last_ratio, groups[c]) if x is not None and x > 0]
-            if vals:
-                ratios[c] = vals
-        if self.rnn not in ratios:
-            return Outcome(protocol(groups[self.rnn]), "–", NOT_RUN, "no through-time gradients")
-        measured = "; ".join(f"{c} {geo_ci(v)}" for c, v in ratios.items())
-        geo = {c: statistics.fmean(math.log10(x) for x in v) for c, v in ratios.items()}
-        run = protocol(groups[self.rnn])
-        if geo[self.rnn] >= math.log10(VANISHING):
-            return Outcome(
-                run, measured, NOT_REPRODUCED, f"the RNN's ratio stays above {VANISHING:g}"
-            )
-        worse = [c for c in geo if c != self.rnn and geo[c] <= geo[self.rnn]]
-        if worse:
-            return Outcome(run, measured, NOT_REPRODUCED, f"{', '.join(worse)} vanish as much")
-        return Outcome(run, measured, REPRODUCED)
+FIRST_GRAD = Metric("first hidden layer's gradient norm, epoch 1", _first_layer_grad, "log")
+THROUGH_TIME = Metric("‖∂L/∂h₁‖ / ‖∂L/∂h_T‖, last epoch", first_last_ratio, "log")
+SATURATED = Metric("share of sigmoid units beyond 0.99 of their range", _worst_saturation, "share")
+TRAIN_ACC = Metric("final training acc.", _last("train_acc"))
+TRAIN_LOSS = Metric("final training loss", _last("train_loss"), "loss")
 
 
 @dataclass(frozen=True)
-class Unsaturated:
-    """Under KEPT of the case's sigmoid units saturated in every hidden layer at the last epoch."""
+class Compare:
+    """`case` beats `against` (side +1) or lies below it (side -1) on a metric, by the one rule.
+
+    `against_profile`: read the comparison case from the supplement runs of that profile where
+    there are some (a budget-matched comparison); `note`: what the row must say about it.
+    """
 
     case: str
     against: str = "baseline"
+    metric: Metric = TEST_ACC
+    side: int = 1
+    margin: float | None = MARGIN
+    against_profile: str | None = None
+    note: str = ""
 
-    def _worst(self, records: list[dict]) -> list[float]:
-        return [max((v for v in r["history"][-1].get("saturation") or [] if v is not None),
-                    default=0.0) for r in records]  # fmt: skip
+    def __call__(self, groups: Groups, extra: Groups | None = None) -> Outcome:
+        a = groups.get(self.case)
+        b = (extra or {}).get(self.against) if self.against_profile else None
+        b = b or groups.get(self.against)
+        if not a or not b:
+            return not_run((self.case, a), (self.against, b))
+        run = protocol(a)
+        if {r["epochs"] for r in a} != {r["epochs"] for r in b}:
+            run += f" ({self.against}: {protocol(b)})"
+        xa, xb = self.metric.values(a), self.metric.values(b)
+        if not xa or not xb:
+            return Outcome(run, "–", NOT_RUN, f"no {self.metric.name} in the records")
+        margin = self.margin if self.metric.kind == "acc" else None
+        iv, d = decide_difference(xa, xb, self.side, margin=margin)
+        measured = (
+            f"{self.metric.name}: {self.metric.show(xa)} vs {self.against} {self.metric.show(xb)}"
+        )
+        reason = "; ".join(x for x in (d.reason, self.note) if x)
+        return Outcome(run, measured, d.verdict, reason, self.metric.difference(iv), d.seeds)
 
-    def __call__(self, groups: Groups) -> Outcome:
-        rs = groups.get(self.case)
+
+@dataclass(frozen=True)
+class About:
+    """A quantity reaches about `target` (within `tol`) at the article's 300 epochs, full data."""
+
+    case: str
+    metric: Metric
+    target: float
+    tol: float
+
+    def __call__(self, groups: Groups, extra: Groups | None = None) -> Outcome:
+        rs = [r for r in (extra or {}).get(self.case, []) + groups.get(self.case, [])
+              if r["epochs"] == ARTICLE_EPOCHS and r["profile_config"].get("n_train") is None]  # fmt: skip
         if not rs:
-            return Outcome("–", "–", NOT_RUN, f"no records of {self.case}")
-        worst = self._worst(rs)
-        measured = f"most saturated layer {mean_ci(worst, 3)}"
-        if groups.get(self.against):
-            measured += f" ({self.against} {mean_ci(self._worst(groups[self.against]), 3)})"
-        if statistics.fmean(worst) < KEPT:
-            return Outcome(protocol(rs), measured, REPRODUCED)
-        return Outcome(protocol(rs), measured, NOT_REPRODUCED, "its sigmoids saturate")
+            return Outcome("–", "–", NOT_RUN, f"no records of {self.case} at 300 epochs, full data")
+        vals = self.metric.values(rs)
+        iv, d = decide_about(vals, self.target, self.tol)
+        measured = f"{self.metric.name} {self.metric.show(vals)}"
+        diff = "–" if iv is None else f"mean {iv.estimate:.3f} (95% CI {iv.lo:.3f} to {iv.hi:.3f})"
+        return Outcome(protocol(rs), measured, d.verdict, d.reason, diff, d.seeds)
 
 
 @dataclass(frozen=True)
 class Explodes:
-    """A case diverges or its loss explodes in most seeds (diagnosis of Table 1)."""
+    """Every seed diverges (NaN) or its training loss passes EXPLODED; contradicted when none does."""
 
     case: str
 
-    def __call__(self, groups: Groups) -> Outcome:
+    def __call__(self, groups: Groups, extra: Groups | None = None) -> Outcome:
         rs = groups.get(self.case)
         if not rs:
-            return Outcome("–", "–", NOT_RUN, f"no records of {self.case}")
-        held = diagnose_case(self.case, rs).held
-        bad = [k for k in ("diverged", "exploded") if k in held]
-        peak = max((h["train_loss"] for r in rs for h in r["history"]
-                    if h.get("train_loss") is not None), default=math.nan)  # fmt: skip
-        measured = f"diverged in {sum(bool(r['diverged']) for r in rs)} of {len(rs)} seeds; " + (
-            f"largest training loss {g(peak)}" if math.isfinite(peak) else "no finite loss"
+            return not_run((self.case, rs))
+        peaks = [max((h["train_loss"] for h in r["history"] if h.get("train_loss") is not None
+                      and math.isfinite(h["train_loss"])), default=math.nan) for r in rs]  # fmt: skip
+        boom = [bool(r["diverged"]) or p > EXPLODED for r, p in zip(rs, peaks, strict=True)]
+        n_div = sum(bool(r["diverged"]) for r in rs)
+        finite = [p for p in peaks if math.isfinite(p)]
+        measured = f"diverged in {n_div} of {len(rs)} seeds; " + (
+            f"largest training loss {g(max(finite))}" if finite else "no finite loss"
         )
-        if bad:
-            return Outcome(protocol(rs), measured, REPRODUCED)
-        return Outcome(protocol(rs), measured, NOT_REPRODUCED, "its loss stays bounded")
+        if all(boom):
+            d = Decision(REPRODUCED)
+        elif not any(boom):
+            d = Decision(CONTRADICTED, "its loss stays bounded in every seed")
+        else:
+            d = Decision(INCONCLUSIVE, f"{sum(boom)} of {len(rs)} seeds explode")
+        return Outcome(protocol(rs), measured, d.verdict, d.reason)
+
+
+def why_failing(case: str, records: list[dict]) -> str:
+    """The diagnosis of a failing case in a few words ('' when it learns)."""
+    d = diagnose_case(case, records)
+    return d.short if d.failing else ""
 
 
 def short(x: float) -> str:
@@ -264,11 +246,11 @@ class Computed:
     compute: Callable[[], list[tuple[str, float, str]]]
     how: str = "computed with torch autograd"
 
-    def __call__(self, groups: Groups) -> Outcome:
+    def __call__(self, groups: Groups, extra: Groups | None = None) -> Outcome:
         rows = self.compute()
         measured = "; ".join(f"{name} = {short(ours)}" for name, ours, _ in rows)
         off = [f"{name}: ours vs quoted {quoted}" for name, ours, quoted in rows
                if not agrees(ours, quoted)]  # fmt: skip
         if off:
-            return Outcome(self.how, measured, NOT_REPRODUCED, "; ".join(off))
+            return Outcome(self.how, measured, CONTRADICTED, "; ".join(off))
         return Outcome(self.how, measured, REPRODUCED)

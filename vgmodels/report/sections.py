@@ -7,14 +7,13 @@ from pathlib import Path
 
 from vgmodels.analysis.claims import ClaimRow, group, reproduction
 from vgmodels.analysis.references import cite
-from vgmodels.analysis.summary import ALPHA, smallest_p
+from vgmodels.analysis.stats import MAX_SEEDS
 from vgmodels.analysis.verdicts import (
-    BARELY,
-    KEPT,
-    LEARNS,
-    NOT_REPRODUCED,
+    CONTRADICTED,
+    EXPLODED,
+    INCONCLUSIVE,
+    MARGIN,
     NOT_RUN,
-    NOT_TESTED,
     REPRODUCED,
 )
 from vgmodels.report.layerwise_section import layerwise_section
@@ -24,49 +23,69 @@ from vgmodels.report.sdagd_section import sdagd_section
 from vgmodels.report.sweeps import sweeps_section
 from vgmodels.report.tables import Table
 
-VERDICTS = (REPRODUCED, NOT_REPRODUCED, NOT_TESTED, NOT_RUN)
-ROW_CLASS = {NOT_REPRODUCED: "failing", NOT_RUN: "missing"}
+VERDICTS = (REPRODUCED, CONTRADICTED, INCONCLUSIVE, NOT_RUN)
+ROW_CLASS = {CONTRADICTED: "failing", NOT_RUN: "missing"}
 
 
 def reproduction_intro() -> str:
-    """How each kind of claim is tested, stated once."""
+    """The one verdict rule, stated once, before anything else."""
     return (
-        f"One row per claim of the five sources {cite('S1', 'S2', 'S3', 'S4', 'S5')} that this "
-        "suite can test, from one claims table in code (vgmodels/claims.py). A claim that a remedy "
-        "helps is reproduced when its mean test accuracy is above the comparison case's and the "
-        "exact two-sided permutation test over seeds of Table 1 gives p ≤ "
-        f"{ALPHA:g}; with too few seeds for that test to reach {ALPHA:g} (3 a side give at least "
-        f"p = {smallest_p(3, 3):.2f}) the verdict is “{NOT_TESTED}” and the row says whether every "
-        "seed lies above the comparison's. The article's depth claims are on the final training "
-        "accuracy after 300 epochs on the full data (profile paper300): converging means at least "
-        f"{LEARNS}, barely learning at most {BARELY}. The numbers of the blog post {cite('S4')} "
-        "are computed by our code with torch autograd: quoted with ≈, they agree within two units "
-        "of the quoted last digit (the sources round intermediate steps); quoted with =, to 1e-9. "
-        f"BatchNorm keeps pre-activations in the sigmoid's strong range when under {KEPT:.0%} of "
-        "its units are saturated (beyond 0.99 of the range, |z| > 4.6) in every hidden layer. "
-        "A row that is not reproduced names the likely reason: the failing case's diagnosis "
-        "where it has one."
+        "Every comparison claim is judged by one rule, the same both ways: the difference of the "
+        "two cases' means over seeds with its 95% Welch–Satterthwaite confidence interval (a side "
+        "whose seeds all agree adds no variance: a one-sample interval; both: the interval is the "
+        f"point). “{REPRODUCED}”: the interval lies on the claimed side of zero; "
+        f"“{CONTRADICTED}”: it lies on the other side, or, for a claimed gain in accuracy, "
+        f"inside ±{100 * MARGIN:g} point of zero (no effect); “{INCONCLUSIVE}” otherwise, "
+        "with the seeds a side at which the observed spread would decide; "
+        f"“{NOT_RUN}”: a case the claim needs has no records. A claim that a quantity reaches "
+        "about X is reproduced when the mean's 95% interval lies inside the stated tolerance "
+        "around X, contradicted when it lies outside. "
+        f"Rows come from one claims table in code (vgmodels/analysis/claims.py), one per claim the "
+        f"five sources {cite('S1', 'S2', 'S3', 'S4', 'S5')} make and this suite can test; each "
+        "shows the file and lines of ../shared/sources/ that make it, a short phrase in the "
+        "source's words and its gloss. The article's depth claims read its own protocol (300 "
+        "epochs on the full data, profile paper300); the layer-wise rows compare the sources' own "
+        "budget (100 epochs per stage), never the split budget, which is our fairness comparison "
+        "(section on layer-wise budgets), not a source's claim. Numbers the sources work out by "
+        "hand are computed by our code: quoted with ≈ they agree within two units of the quoted "
+        "last digit, quoted with = to 1e-9. Exploding gradients: reproduced when every seed "
+        f"diverges or its training loss passes {EXPLODED:.0f} (100 × chance's)."
     )
 
 
 def tally(rows: list[ClaimRow]) -> str:
-    """'Of 40 claims: 12 reproduced, 3 not reproduced, ...'."""
+    """'Of 40 claims: 12 reproduced, 3 contradicted, ...'."""
     n = Counter(r.verdict for r in rows)
     parts = [f"{n[v]} {v}" for v in VERDICTS if n[v]]
     return f"Of {len(rows)} claims: " + ", ".join(parts) + "."
 
 
+def seeds_cell(r: ClaimRow) -> str:
+    """The seeds a side an inconclusive row needs; '–' for a decided row."""
+    if r.verdict != INCONCLUSIVE:
+        return "–"
+    if r.seeds is None:
+        return f"> {MAX_SEEDS} or none (no difference seen)"
+    return f"{r.seeds} a side"
+
+
 def claims_table(rows: list[ClaimRow]) -> Table:
-    """The Reproduction table: source, claim, protocol, our number, verdict (with its reason)."""
-    cells = [[r.source, r.claim, r.protocol, r.measured,
-              r.verdict + (f": {r.reason}" if r.reason else "")] for r in rows]  # fmt: skip
+    """Source lines, phrase and gloss, claim, protocol, ours, difference, verdict, seeds needed."""
+    cells = [["; ".join(c.where for c in r.cites),
+              "; ".join(f"“{c.phrase}” ({c.gloss})" for c in r.cites),
+              r.claim, r.protocol, r.measured, r.difference,
+              r.verdict + (f": {r.reason}" if r.reason else ""), seeds_cell(r)]
+             for r in rows]  # fmt: skip
     caption = (
-        "Reproduction of the sources' claims. Protocol: the profile, epochs (a layer-wise case: "
-        "its total) and seeds of our records. Ours: test accuracy, mean ± 95% t-interval over "
-        "seeds (n=1: no interval), against the comparison case with the difference in points "
-        "and the permutation p, unless the row says what else it measures."
+        "Reproduction of the sources' claims. Where: source, file and lines in ../shared/sources/. "
+        "Protocol: the profile, epochs (a layer-wise case: its total) and seeds of our records. "
+        "Ours: the row's quantity, mean and every seed (the mean's interval, cut to [0, 1], past 5 "
+        "seeds); difference: the first case's mean minus the second's (accuracy in points; a "
+        "gradient ratio as a factor) with its 95% Welch interval; seeds: what an inconclusive row "
+        "would need at the observed spread."
     )
-    cols = ["Source", "Claim", "Protocol run", "Ours", "Verdict"]
+    cols = ["Where", "Phrase (gloss)", "Claim", "Protocol run", "Ours", "Difference (95% CI)",
+            "Verdict", "Seeds needed"]  # fmt: skip
     return Table("claims", caption, cols, cells, [ROW_CLASS.get(r.verdict, "") for r in rows])
 
 
