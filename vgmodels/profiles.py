@@ -17,9 +17,7 @@ class Profile:
     n_test: int | None = None
     probe_size: int = 512
     exact_layerwise: bool = False  # layer-wise phases take the paper's exact 6 x 100 + 300 epochs
-    heavy: bool = (
-        False  # the long cases (sources' layer-wise budgets, 196-step sequences) by default
-    )
+    heavy: bool = False  # the long cases (layer-wise sources' budgets, 196-step sequences)
     recurrent_epochs: int | None = None  # the recurrent family's budget (None: `epochs`)
 
     def as_dict(self) -> dict:
@@ -70,7 +68,7 @@ PROFILES = {
         n_test=2048,
         probe_size=256,
         recurrent_epochs=2,
-    ),  # fmt: skip
+    ),  # fmt: skip  # fmt: skip
     "quick": Profile("quick", epochs=20, seeds=1, recurrent_epochs=2),
     "paper": Profile("paper", epochs=100, seeds=3, heavy=True, recurrent_epochs=RECURRENT_PAPER),
     "paper300": Profile(
@@ -79,8 +77,8 @@ PROFILES = {
         seeds=3,
         exact_layerwise=True,
         heavy=True,
-        recurrent_epochs=4,  # paper300 is the article's depth protocol: no recurrent claim reads it
-    ),  # fmt: skip
+        recurrent_epochs=4,  # the article's depth protocol: no recurrent claim reads it
+    ),  # fmt: skip  # fmt: skip
 }
 DEFAULT_PROFILE = "quick"
 
