@@ -68,7 +68,7 @@ PROFILES = {
         n_test=2048,
         probe_size=256,
         recurrent_epochs=2,
-    ),  # fmt: skip  # fmt: skip
+    ),  # fmt: skip
     "quick": Profile("quick", epochs=20, seeds=1, recurrent_epochs=2),
     "paper": Profile("paper", epochs=100, seeds=3, heavy=True, recurrent_epochs=RECURRENT_PAPER),
     "paper300": Profile(
@@ -78,7 +78,7 @@ PROFILES = {
         exact_layerwise=True,
         heavy=True,
         recurrent_epochs=4,  # the article's depth protocol: no recurrent claim reads it
-    ),  # fmt: skip  # fmt: skip
+    ),  # fmt: skip
 }
 DEFAULT_PROFILE = "quick"
 
