@@ -12,12 +12,10 @@ from vgmodels.analysis.claims import Cite, ClaimRow, group
 from vgmodels.analysis.references import link_citations
 from vgmodels.analysis.verdicts import CONTRADICTED, INCONCLUSIVE, NOT_RUN, REPRODUCED
 from vgmodels.report import sdagd_section, sections
-from vgmodels.report.figset import Figure
 from vgmodels.report.layerwise_section import budget_table
 from vgmodels.report.recurrent_section import recurrent_table
 from vgmodels.report.render import TEMPLATES
 from vgmodels.report.section_data import phase_spans, ratio_at, time_matrix
-from vgmodels.report.tables import Table
 
 PAPER_PHASES = [
     {"name": n, "epochs": e, "active_depth": d, "trainable": t, "frozen": [], "head": h,
@@ -40,6 +38,7 @@ def rec(case, seed, acc, epochs=2, time=None, phases=None, steps=28, seconds=3.0
              "grad_norm": [1.0, 1.0], "grad_norm_time": time[i] if time else None}
             for i in range(epochs)]  # fmt: skip
     return {"case": case, "seed": seed, "test_acc": acc, "profile": "paper", "epochs": epochs,
+            "device_name": "CPU (1 thread)",
             "epochs_run": epochs, "profile_config": {"epochs": epochs, "n_train": None},
             "history": hist, "diverged": False, "best_val_acc": acc, "seconds_per_epoch": seconds,
             "phases": phases or [],
@@ -63,7 +62,8 @@ def test_recurrent_table():
                     for s in range(2)])  # fmt: skip
     t = recurrent_table(groups, ["rnn"])
     # mean 0.8, no spread: CI 0; seconds (2 + 3) / 2
-    assert t.rows == [["rnn", "28", "2", "0.8000 ± 0.0000", "2.5", "0.01", "0.001"]]
+    assert t.rows == [["rnn", "28", "2", "0.8000 (every seed)", "2.5", "0.01", "0.001"]]
+    assert "training on CPU (1 thread)." in t.caption
 
 
 def test_phase_spans_and_budget_table():
@@ -77,8 +77,8 @@ def test_phase_spans_and_budget_table():
                     for s in range(2)])  # fmt: skip
     t = budget_table(groups)
     assert t.rows[0][:4] == ["layerwise_paper", "split", "1+1+1+1+1+1+3 (depth 2→4→6→7)", "9"]
-    # mean 0.35; t(0.975, 1) = 12.7062 x sd 0.0707 / sqrt 2 = 0.6353
-    assert t.rows[0][4] == "0.3500 ± 0.6353"
+    # mean 0.35 and the seeds' range, which stays inside [0, 1] (a t-interval: ± 0.6353)
+    assert t.rows[0][4] == "0.3500 (0.3000–0.4000)"
     assert t.rows[1] == ["layerwise_paper_full", "sources'", "–", "–", "not run", "–"]
     assert t.row_classes[1] == "missing"
 
@@ -133,13 +133,24 @@ def test_build_shows_only_sections_with_records(tmp_path):
     assert sections.build(records[:1], tmp_path / "f2")["layerwise"] is None
 
 
-def test_sdagd_section_with_the_surfaces(tmp_path, monkeypatch):
-    fig = Figure("surfaces", "figures/surfaces.png", "t", "c")
-    table = Table("surfaces", "c", ["Optimizer"], [["SDAGD"]], [""])
-    monkeypatch.setattr(sdagd_section, "surface_section", lambda out, results=None: (fig, table))
-    groups = group([rec("sdagd", 0, 0.5), rec("baseline", 0, 0.1)])
-    ctx = sdagd_section.sdagd_section(groups, tmp_path)
-    assert ctx["surfaces"] == {"figure": fig, "table": table}
+def test_sdagd_section_with_the_surfaces(tmp_path):
+    from vgmodels.analysis.surfaces import compare
+
+    # real descents, a small grid: the table states each optimizer's steps and step size
+    results = compare(optimizers=["GD", "SDAGD"], grid=(0.3,), steps=60)
+    groups = group([rec("sdagd", s, a) for s, a in enumerate((0.5, 0.6))]
+                   + [rec("baseline", s, 0.1) for s in range(2)])  # fmt: skip
+    ctx = sdagd_section.sdagd_section(groups, tmp_path, lambda: results)
+    rows = {r[0]: r[1:] for r in ctx["surfaces"]["table"].rows}
+    for i, surface in enumerate(results):
+        for name, knob in (("GD", "lr"), ("SDAGD", "R")):
+            n = results[surface][name][1].steps_to_minimum
+            assert rows[name][i] == f"{'not reached' if n is None else f'{n} steps'} ({knob} 0.3)"
+    assert (tmp_path / "surfaces.png").stat().st_size > 1000
+    # depth 7: SDAGD 0.55 against SGD 0.10, +45.0 points; 2 vs 2 fully separated: p = 2/6
+    row7 = next(r for r in ctx["depth_table"].rows if r[0] == "7")
+    assert row7 == ["7", "baseline: 0.1000 (every seed)", "sdagd: 0.5500 (0.5000–0.6000)",
+                    "+45.0", "0.33"]  # fmt: skip
     assert (tmp_path / "sdagd-depth.svg").is_file()
     assert sdagd_section.sdagd_section(group([rec("baseline", 0, 0.1)]), tmp_path) is None
 

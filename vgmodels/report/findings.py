@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from vgmodels.analysis.case_diagnosis import CaseDiagnosis, g
+from vgmodels.analysis.diagnosis import FAILURES
 from vgmodels.analysis.references import cite
 from vgmodels.analysis.summary import ALPHA, PUBLISHED_MLP, CaseSummary, family_cases
 from vgmodels.remedies import FAMILIES
+from vgmodels.report.tables import off_budget
 
 
 def fmt_p(s: CaseSummary) -> str:
@@ -48,7 +50,7 @@ def depth_finding(s: dict[str, CaseSummary], diag: dict[str, CaseDiagnosis]) -> 
 
 def family_finding(
     label: str, cases: list[CaseSummary], base: CaseSummary, diag: dict[str, CaseDiagnosis],
-    changes: dict[str, str], pitfalls: bool,
+    changes: dict[str, str], pitfalls: bool, other: dict[str, int] | None = None,
 ) -> str:  # fmt: skip
     """One family: who learns and who fails; no 'best' for a family of one or for pitfalls."""
     label = label[0].upper() + label[1:]
@@ -61,7 +63,9 @@ def family_finding(
     text = f"{label}: {len(learners)} of {len(cases)} cases {verb}"
     if learners:
         top = max(learners, key=lambda c: c.mean)
-        text += (f"; the highest test accuracy is {top.case}'s {top.mean:.4f} ({delta(top, base)}, "
+        budget = f", trained {other[top.case]} epochs" if top.case in (other or {}) else ""
+        text += (f"; the highest test accuracy is {top.case}'s {top.mean:.4f} ({delta(top, base)}"
+                 f"{budget}, "
                  f"{fmt_p(top)}), which changes {changes[top.case]}")  # fmt: skip
         single = [c for c in learners if ";" not in changes[c.case]]
         if single and top not in single:
@@ -76,7 +80,8 @@ def family_finding(
 def _one_case(c: CaseSummary, base: CaseSummary, d: CaseDiagnosis) -> str:
     """A case said alone: its accuracy against the baseline, and why it fails where it does."""
     if not d.failing:
-        return f"{c.case} reaches {c.mean:.4f} ({delta(c, base)}, {fmt_p(c)})"
+        loss = f" and learns, but: {d.short}" if any(k in d.held for k in FAILURES) else ""
+        return f"{c.case} reaches {c.mean:.4f} ({delta(c, base)}, {fmt_p(c)}){loss}"
     if c.mean - base.mean > 0.05:
         return (f"{c.case} reaches {c.mean:.4f} ({delta(c, base)}, {fmt_p(c)}) but fails: "
                 f"{d.short}")  # fmt: skip
@@ -96,11 +101,12 @@ def findings(
     if base.missing:
         return out + ["The baseline is missing, so no case can be compared with it."]
     groups = family_cases()
+    _, other = off_budget(s)
     for fam, label in FAMILIES.items():
         cases = [s[c] for c in groups[fam] if not s[c].missing and c != "baseline"]
         if fam == "problem" or not cases:
             continue
-        out.append(family_finding(label, cases, base, diag, changes, pitfalls=fam == "pitfalls"))
+        out.append(family_finding(label, cases, base, diag, changes, fam == "pitfalls", other))
     conv = [x for x in ok if x.convergence is not None]
     if conv:
         fastest = min(conv, key=lambda x: x.convergence)
@@ -136,4 +142,4 @@ def significance_note(s: dict[str, CaseSummary]) -> str:
                  "every seed of a case lies beyond every seed of the baseline")  # fmt: skip
         text += (", so no difference in this report can be significant at 0.05; each is marked "
                  "n.s." if floor > ALPHA else ".")  # fmt: skip
-    return text + " The ± values are 95% t-intervals of the mean over seeds."
+    return text + " Accuracies in brackets are the lowest and highest seed."

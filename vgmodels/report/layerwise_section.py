@@ -55,8 +55,8 @@ def budget_table(groups: dict[str, list[dict]]) -> Table:
             classes.append("")
     caption = (
         "Layer-wise training at two budgets. Epochs per phase (the network's depth as it grows), "
-        "the total epochs the case trained, test accuracy (mean ± 95% t-interval over seeds; "
-        "n=1: no interval) and the best validation accuracy of any epoch (mean over seeds)."
+        "the total epochs the case trained, test accuracy (mean over seeds, the lowest–highest seed in "
+        "brackets) and the best validation accuracy of any epoch (mean over seeds)."
     )
     cols = ["Case", "Budget", "Epochs per phase", "Total epochs", "Test acc.", "Best val. acc."]
     return Table("layerwise-budgets", caption, cols, rows, classes)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 
 import jinja2
@@ -39,4 +40,4 @@ def _g(x) -> str:
 def prose(name: str, **facts) -> str:
     """templates/prose/NAME.txt rendered with `facts`, its line breaks and indents folded."""
     text = _environment().get_template(f"{name}.txt").render(**facts)
-    return " ".join(text.split())
+    return re.sub(r" ([;,.])(?=\s|$)", r"\1", " ".join(text.split()))

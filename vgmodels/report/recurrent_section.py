@@ -49,12 +49,17 @@ def recurrent_table(groups: dict[str, list[dict]], cases: list[str]) -> Table:
         rows.append([c, str(_steps(rs)), epochs, fmt_acc(rs), f"{secs:.1f}",
                      g(ratio_at(rs, 1)), g(ratio_at(rs, -1))])  # fmt: skip
     caption = (
-        "Recurrent models. Test accuracy: mean ± 95% t-interval over seeds (n=1: no interval). "
-        "Seconds per epoch of training on this machine. Gradient ratio: ‖∂L/∂h₁‖ / ‖∂L/∂h_T‖ "
+        "Recurrent models. Test accuracy: mean over seeds (lowest–highest seed). "
+        f"Seconds per epoch of training on {' and '.join(_machines(groups, cases))}. Gradient ratio: ‖∂L/∂h₁‖ / ‖∂L/∂h_T‖ "
         "on the probe batch, geometric mean over seeds, after the first and the last epoch."
     )
     cols = ["Case", "Steps", "Epochs", "Test acc.", "s / epoch", "Ratio ep. 1", "Ratio last"]
     return Table("recurrent", caption, cols, rows, [""] * len(rows))
+
+
+def _machines(groups, cases) -> list[str]:
+    """The machines the cases' runs trained on (the table's seconds are theirs)."""
+    return list(dict.fromkeys(r["device_name"] for c in cases for r in groups[c]))
 
 
 def _accuracy_figure(groups, cases, out: Path) -> Figure:

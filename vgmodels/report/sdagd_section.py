@@ -46,8 +46,8 @@ def depth_table(groups: dict[str, list[dict]]) -> Table:
             classes.append("missing")
         rows.append(cells)
     caption = (
-        "SGD against SDAGD by depth: test accuracy, mean ± 95% t-interval over seeds (n=1: no "
-        "interval); the difference SDAGD − SGD in points and the exact two-sided permutation "
+        "SGD against SDAGD by depth: test accuracy, mean over seeds (lowest–highest seed; n=1: "
+        "one run); the difference SDAGD − SGD in points and the exact two-sided permutation "
         "test over seeds of Table 1 (– with fewer than 2 seeds a side)."
     )
     cols = ["Hidden layers", "SGD", "SDAGD", "Difference (points)", "p"]
@@ -65,8 +65,8 @@ def depth_figure(groups: dict[str, list[dict]], out: Path) -> Figure:
                   "SGD and SDAGD against depth",
                   "Test accuracy of the sigmoid network with 3, 5 and 7 hidden layers, trained "
                   "with plain SGD (grey, dashed: depth3, depth5, baseline) and with SDAGD "
-                  "(purple: sdagd_depth3, sdagd_depth5, sdagd); mean over seeds with 95% "
-                  "t-intervals (none with one seed). The dotted line is chance.")  # fmt: skip
+                  "(purple: sdagd_depth3, sdagd_depth5, sdagd); mean over seeds, bars from "
+                  "the lowest to the highest seed. The dotted line is chance.")  # fmt: skip
 
 
 def surface_section(out: Path, results=None) -> tuple[Figure, Table]:

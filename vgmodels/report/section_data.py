@@ -30,9 +30,12 @@ def acc_stats(records: list[dict]) -> tuple[float, float | None]:
 
 
 def fmt_acc(records: list[dict]) -> str:
-    """'0.8512 ± 0.0040', or '0.3159 (n=1, no CI)'."""
-    m, ci = acc_stats(records)
-    return f"{m:.4f}" + (f" ± {ci:.4f}" if ci is not None else " (n=1, no CI)")
+    """'0.8512 (0.8470–0.8561)': the mean and the seeds' range (inside [0, 1]); '0.3159 (n=1)'."""
+    accs = [r["test_acc"] for r in records]
+    m = statistics.fmean(accs)
+    lo, hi = f"{min(accs):.4f}", f"{max(accs):.4f}"
+    spread = " (every seed)" if lo == hi else f" ({lo}–{hi})"
+    return f"{m:.4f}" + (spread if len(accs) > 1 else " (n=1)")
 
 
 def time_matrix(records: list[dict]) -> np.ndarray:
@@ -67,13 +70,13 @@ def ratio_at(records: list[dict], epoch: int) -> float | None:
 
 
 def depth_series(groups: dict[str, list[dict]], cases: dict[int, str]) -> list[tuple]:
-    """(depth, mean, ci or None, n) for each depth whose case has records."""
+    """(depth, mean, (lowest, highest seed), n) for each depth whose case has records."""
     out = []
     for depth, cid in cases.items():
         rs = groups.get(cid)
         if rs:
-            m, ci = acc_stats(rs)
-            out.append((depth, m, ci, len(rs)))
+            accs = [r["test_acc"] for r in rs]
+            out.append((depth, statistics.fmean(accs), (min(accs), max(accs)), len(rs)))
     return out
 
 

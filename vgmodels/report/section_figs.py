@@ -75,13 +75,13 @@ def draw_time_profile(ax, profiles: dict[str, tuple[np.ndarray, np.ndarray]], fi
 
 
 def draw_depth_comparison(ax, series: dict[str, list[tuple]], styles: dict[str, dict]) -> None:
-    """Test accuracy against depth with 95% CI bars (none for one seed), one line per method."""
+    """Test accuracy against depth, bars from the lowest to the highest seed, one line per method."""
     for label, points in series.items():
         if not points:
             continue
         d = np.array([p[0] for p in points], dtype=float)
         m = np.array([p[1] for p in points])
-        err = np.array([p[2] if p[2] is not None else 0.0 for p in points])
+        err = np.array([[p[1] - p[2][0] for p in points], [p[2][1] - p[1] for p in points]])
         ax.errorbar(d, m, yerr=err, capsize=3, marker="o", markersize=4, linewidth=1.3, label=label,
                     **styles.get(label, {}))  # fmt: skip
     ax.axhline(CHANCE, color="0.75", linewidth=0.8, linestyle=":")

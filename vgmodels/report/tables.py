@@ -7,9 +7,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from vgmodels.analysis.case_diagnosis import CaseDiagnosis, g
+from vgmodels.analysis.case_diagnosis import LEARNS, CaseDiagnosis, g
 from vgmodels.analysis.summary import ALPHA, CaseSummary
 from vgmodels.remedies import FAMILIES
+from vgmodels.report.prose import prose
+from vgmodels.report.text import budgets
 
 
 @dataclass(frozen=True)
@@ -24,10 +26,30 @@ class Table:
 
 
 def fmt_acc(s: CaseSummary) -> str:
+    """'0.8512 (0.8470–0.8561)': the mean and the seeds' range, which stays inside [0, 1]."""
     if s.missing:
         return "missing"
-    text = f"{s.mean:.4f}"
-    return text + (f" ± {s.ci95:.4f}" if s.ci95 is not None else "")
+    lo, hi = f"{min(s.accs):.4f}", f"{max(s.accs):.4f}"
+    return f"{s.mean:.4f}" + ("" if s.n < 2 else " (every seed)" if lo == hi else f" ({lo}–{hi})")
+
+
+def off_budget(summaries: dict[str, CaseSummary]) -> tuple[int, dict[str, int]]:
+    """(the common epoch budget, {case: its epochs} for each case that trained another)."""
+    b = budgets({c: x.records for c, x in summaries.items()})
+    return b["main"], {c: e for c, e in b["per_case"].items() if e != b["main"]}
+
+
+def flagged(case: str, other: dict[str, int]) -> str:
+    """The case id, marked † where it trained another budget than the rest."""
+    return f"{case} †" if case in other else case
+
+
+def budget_note(main: int, other: dict[str, int]) -> str:
+    """The caption's sentence for the † cases."""
+    if not other:
+        return ""
+    cases = "; ".join(f"{c} {e}" for c, e in other.items())
+    return f" † trained another budget than the {main} epochs of the other cases: {cases}."
 
 
 def fmt_ratio(x: float | None) -> str:
@@ -73,7 +95,8 @@ def results_frame(
 def table1(summaries: dict[str, CaseSummary], diagnoses: dict[str, CaseDiagnosis]) -> Table:
     """Every case by family: accuracy, convergence, vanishing ratio, time, MFU, diagnosis."""
     n_seeds = max((s.n for s in summaries.values()), default=0)
-    acc_head = "Test acc. (mean ± 95% CI)" if n_seeds > 1 else "Test acc."
+    acc_head = "Test acc. (mean, seeds' range)" if n_seeds > 1 else "Test acc."
+    main, other = off_budget(summaries)
     cols = [
         "Case", "Family", acc_head, "Conv. epoch", "Vanish. ratio ep. 1", "final", "Seconds", "MFU",
         "Diagnosis",
@@ -81,14 +104,15 @@ def table1(summaries: dict[str, CaseSummary], diagnoses: dict[str, CaseDiagnosis
     rows, classes = [], []
     for s in summaries.values():
         rows.append([
-            s.case, FAMILIES[s.family], fmt_acc(s), fmt_conv(s), fmt_ratio(s.vr_epoch1),
+            flagged(s.case, other), FAMILIES[s.family], fmt_acc(s), fmt_conv(s), fmt_ratio(s.vr_epoch1),
             fmt_ratio(s.vr_final), "–" if s.seconds is None else f"{s.seconds:.1f}",
             "–" if s.mfu is None else f"{s.mfu:.2f}", diagnoses[s.case].label,
         ])  # fmt: skip
         failing = not s.missing and diagnoses[s.case].failing
         classes.append("missing" if s.missing else "diverged" if s.diverged else
                        "failing" if failing else "")  # fmt: skip
-    ci = " ± half-width of the 95% t-interval over seeds" if n_seeds > 1 else ""
+    ci = (" (lowest–highest seed: with a few seeds a t-interval is wide enough to leave [0, 1], "
+          "the seeds' range cannot)" if n_seeds > 1 else "")  # fmt: skip
     caption = (
         f"All cases, by family. Test acc.: on the 10,000 held-out images, mean over seeds{ci}. "
         "Conv. epoch: the first epoch with validation accuracy ≥ 0.80, median over seeds, a seed "
@@ -96,8 +120,9 @@ def table1(summaries: dict[str, CaseSummary], diagnoses: dict[str, CaseDiagnosis
         "Vanish. ratio: gradient norm of the first hidden layer over the last hidden layer's, in "
         "epoch 1 and in the last epoch, geometric mean over seeds; – where it cannot be measured "
         "(a frozen layer, a zero gradient, a diverged run). Seconds: training time per seed. MFU: "
-        "achieved matmul FLOP/s over the machine's probed fp32 peak. Diagnosis: what the records "
-        "show in most seeds (section Diagnoses); shaded rows fail."
+        "achieved matmul FLOP/s over the run's own probed fp32 peak, mean over seeds. Diagnosis: "
+        f"learns when most seeds reach {LEARNS:.2f} test accuracy, then what the records show in "
+        "most seeds (section Diagnoses); shaded rows do not learn." + budget_note(main, other)
     )
     return Table("results", caption, cols, rows, classes)
 
@@ -109,10 +134,13 @@ def ranking_table(
     """All cases by mean test accuracy: difference to baseline, its p, what the case changes."""
     base = summaries["baseline"]
     ok = sorted((s for s in summaries.values() if not s.missing), key=lambda s: -s.mean)
+    main, other = off_budget(summaries)
     rows, classes = [], []
     for rank, s in enumerate(ok, 1):
         diff = "–" if base.missing or s.case == "baseline" else f"{100 * (s.mean - base.mean):+.1f}"
-        rows.append([str(rank), s.case, fmt_acc(s), diff, fmt_p(s), changes[s.case]])
+        rows.append(
+            [str(rank), flagged(s.case, other), fmt_acc(s), diff, fmt_p(s), changes[s.case]]
+        )
         classes.append("failing" if diagnoses[s.case].failing else "")
     p_min = min((s.p_min for s in ok if s.p_min is not None), default=None)
     floor = (f" With these seed counts p cannot go below {p_min:.2f}." if p_min is not None
@@ -121,10 +149,29 @@ def ranking_table(
         "Ranking of all cases by mean test accuracy. Δ: difference of means to the baseline, in "
         "points. p: exact two-sided permutation test over seeds against the baseline; * "
         f"significant at {ALPHA}, n.s. not.{floor} Changes: the case's config against the "
-        "baseline's, read from the records. Shaded rows fail (Table 1's diagnosis)."
+        "baseline's, read from the records. Shaded rows do not learn (Table 1's diagnosis)."
+        + budget_note(main, other)
     )
     cols = ["#", "Case", "Test acc.", "Δ vs baseline", "p", "Changes"]
     return Table("ranking", caption, cols, rows, classes)
+
+
+def _speed_cells(s: CaseSummary, base: CaseSummary, iv: dict | None) -> list[str]:
+    """One case's speed cells: (ms / step, baseline beside) or s / epoch; ratio, GFLOP/s, MFU."""
+    if iv is not None:
+        rel = iv["relative_seconds"].get(s.case)
+    else:
+        rel = s.seconds_per_epoch / base.seconds_per_epoch if not base.missing else None
+    if iv is not None and "alone_ms_per_step" in iv:
+        ms, gf, mfu = (
+            iv[k].get(s.case) for k in ("alone_ms_per_step", "alone_gflops", "alone_mfu")
+        )
+        first = ["–" if ms is None else f"{ms:.2f}",
+                 "–" if ms is None or not rel else f"{ms / rel:.2f}"]  # fmt: skip
+    else:
+        gf, mfu, first = s.gflops, s.mfu, [f"{s.seconds_per_epoch:.3f}"]
+    return [*first, "–" if rel is None else f"{rel:.2f}", "–" if gf is None else f"{gf:.0f}",
+            "–" if mfu is None else f"{mfu:.2f}"]  # fmt: skip
 
 
 def speed_table(
@@ -134,109 +181,26 @@ def speed_table(
     each case's share of the machine while the study trained (`share`, where known)."""
     share = share or {}
     base = summaries["baseline"]
-    interleaved = next((sp for sp in speed if sp.get("relative_seconds")), None)
-    alone = interleaved is not None and "alone_ms_per_step" in interleaved
+    iv = next((sp for sp in speed if sp.get("relative_seconds")), None)
+    alone = iv is not None and "alone_ms_per_step" in iv
     rows, classes = [], []
     for s in summaries.values():
         if s.missing:
             continue
-        if interleaved is not None:
-            rel = interleaved["relative_seconds"].get(s.case)
-        else:
-            rel = s.seconds_per_epoch / base.seconds_per_epoch if not base.missing else None
-        if alone:
-            ms, gf, mfu = (
-                interleaved[k].get(s.case)
-                for k in ("alone_ms_per_step", "alone_gflops", "alone_mfu")
-            )
-            first = ["–" if ms is None else f"{ms:.2f}",
-                     "–" if ms is None or not rel else f"{ms / rel:.2f}"]  # fmt: skip
-        else:
-            gf, mfu, first = s.gflops, s.mfu, [f"{s.seconds_per_epoch:.3f}"]
-        rows.append([
-            s.case, *first, "–" if rel is None else f"{rel:.2f}",
-            "–" if gf is None else f"{gf:.0f}", "–" if mfu is None else f"{mfu:.2f}",
-            *([f"{share[s.case]:.1%}" if s.case in share else "–"] if share else []),
-        ])  # fmt: skip
-        classes.append("slow" if rel is not None and rel > 1.5 else "")
-    if alone:
-        ref = interleaved["relative_to"]
-        caption = (
-            f"Training speed per case, timed apart from the study: each case alone on "
-            f"{interleaved['alone_threads']} threads, {interleaved['relative_epochs']} epochs of "
-            f"{interleaved['relative_n_train']:,} samples, interleaved with {ref} ({ref}, case, "
-            f"{ref}, case, ...); medians of {interleaved['relative_rounds']} rounds. ms / step: "
-            f"the case's milliseconds per training step (batch 512). {ref} beside: the {ref}'s "
-            f"milliseconds per step in the runs just before and after the case (ms / step over the "
-            f"ratio); it moves down the table with the machine's drift, which is why rows timed at "
-            f"different moments are compared through the ratio, not through the first column. "
-            f"× {ref}: the case's time over the {ref} runs beside it, in which the drift cancels. "
-            f"GFLOP/s and MFU: the case's achieved matmul rate and its share of the probed peak"
-        )
-    else:
-        caption = "Training speed per case: seconds per epoch (training steps only), ratio to baseline, achieved GFLOP/s and MFU."
-        if interleaved is not None:
-            ref = interleaved["relative_to"]
-            caption += (
-                f" The ratio to {ref} is timed apart from the study, interleaved ({ref}, case, {ref}, "
-                f"case, ...) so that the machine's drift cancels out: each case's seconds per epoch "
-                f"on {interleaved['relative_n_train']:,} samples over the mean of the {ref} runs "
-                f"either side, median of {interleaved['relative_rounds']} rounds"
-            )
-        else:
-            caption += (
-                " The ratio to baseline divides seconds per epoch measured at different times."
-            )
-    if interleaved is not None:
-        own = interleaved["relative_seconds"].get(ref)
-        caption += f"; {ref} against itself: {own:.2f}." if own is not None else "."
-    for sp in speed:
-        if sp.get("speedup"):
-            caption += (
-                f" Speed benchmark on {sp['case']}: training steps take {sp['ours_seconds_per_epoch']:.3f} s "
-                f"per epoch against {sp['seed_style_seconds_per_epoch']:.3f} s for a seed-style loop "
-                f"(torchvision dataset, ToTensor, DataLoader), a {sp['speedup']:.1f}× speed-up measured "
-                f"in one run, at {sp['gflops_per_second']:.0f} GFLOP/s (MFU {sp['mfu']:.2f})."
-            )
-            if sp.get("products_seconds_per_epoch"):
-                caption += (
-                    f" The step's matrix products alone, same shapes and kernels, take "
-                    f"{sp['products_seconds_per_epoch']:.3f} s per epoch (MFU {sp['products_mfu']:.2f}), "
-                    f"{sp['products_share']:.0%} of the step time; the rest is activations, loss, "
-                    f"autograd and optimizer. With these kernels no loop can beat the seed-style one "
-                    f"by more than {sp['speedup_bound']:.1f}×."
-                )
-            if sp.get("speedup_epoch_wall"):
-                caption += (
-                    f" Whole epochs with validation: {sp['ours_epoch_wall_seconds']:.3f} s against "
-                    f"{sp['seed_style_epoch_wall_seconds']:.3f} s ({sp['speedup_epoch_wall']:.1f}×)."
-                )
-        if sp.get("seeds_wall_seconds_per_seed_epoch"):
-            how = (
-                "stacked into one model"
-                if sp.get("seeds_stacked")
-                else f"{sp['seeds_concurrent_runs']} processes of {sp['seeds_threads']} "
-                f"thread{'s' if sp['seeds_threads'] > 1 else ''}"
-            )
-            caption += (
-                f" {sp['seeds']} seeds trained at once ({how}, as the study's runs train): "
-                f"{sp['seeds_wall_seconds_per_seed_epoch']:.3f} s per seed-epoch with validation"
-            )
-            if sp.get("seeds_gain_epoch_wall"):
-                caption += f", {sp['seeds_gain_epoch_wall']:.2f}× the throughput of one seed"
-            if sp.get("seeds_speedup_epoch_wall"):
-                caption += f" and {sp['seeds_speedup_epoch_wall']:.1f}× the seed-style loop's"
-            caption += f", machine MFU {sp['seeds_machine_mfu']:.2f}."
-        if sp.get("slowdown_without_flush"):
-            caption += (
-                f" Denormals on {sp['case']}: {sp['flush_seconds_per_epoch']:.3f} s per epoch flushed, "
-                f"{sp['no_flush_seconds_per_epoch']:.3f} s kept ({sp['slowdown_without_flush']:.2f}×)."
-            )
-    if share:
-        caption += (
-            " Share: the case's runs' core-seconds in the study (whole runs, evaluation included) "
-            "over the machine's core-seconds from the first run's start to the last run's end."
-        )
+        cells = _speed_cells(s, base, iv)
+        rows.append([s.case, *cells, *([f"{share[s.case]:.1%}" if s.case in share else "–"]
+                                       if share else [])])  # fmt: skip
+        rel = cells[-3]
+        classes.append("slow" if rel != "–" and float(rel) > 1.5 else "")
+    machines = sorted({r["device_name"] for x in summaries.values() for r in x.records})
+    ref = iv["relative_to"] if iv else "baseline"
+    caption = prose(
+        "speed", alone=alone, iv=iv, ref=ref, speed=speed, share=share,
+        own=iv["relative_seconds"].get(ref) if iv else None,
+        machines_note="" if len(machines) < 2 else
+        f"; the runs come from {len(machines)} machines ({'; '.join(machines)}), so their seconds "
+        "compare only within one machine",
+    )  # fmt: skip
     first = ["ms / step", "baseline beside"] if alone else ["s / epoch"]
     cols = ["Case", *first, "× baseline", "GFLOP/s", "MFU", *(["Share"] if share else [])]
     return Table("speed", caption, cols, rows, classes)
