@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import platform
+import sys
 import time
-from functools import partial
 from pathlib import Path
 
 import pytest
@@ -17,9 +17,13 @@ from vgmodels.device import default_cpus, device_name, resolve_device
 from vgmodels.profiles import DEFAULT_PROFILE, PROFILES, get_profile
 from vgmodels.remedies import REMEDIES
 from vgmodels.results import MAX_SEED, ResultsError, read_json
-from vgmodels.runs.folder import default_folder, reusable, save
-from vgmodels.runs.seeds import train_seeds, workers_for
+from vgmodels.runs import cluster
+from vgmodels.runs.cluster import ClusterError
+from vgmodels.runs.folder import default_folder, reusable
+from vgmodels.runs.progress import Progress
+from vgmodels.runs.queue import Job, LocalQueue, RayQueue
 from vgmodels.runs.tensorboard import write_records
+from vgmodels.runs.workers import workers_for
 from vgmodels.training.flops import matmul_peak_gflops
 from vgmodels.training.record import peak_rss_mb
 
@@ -43,6 +47,10 @@ def pytest_addoption(parser):
     g.addoption(
         "--vg-workers", default=None, type=int,
         help="runs training at once (default: one per CPU core on the CPU; 1 = one after another)",
+    )  # fmt: skip
+    g.addoption(
+        "--vg-address", default=None,
+        help="HOST:PORT of a running Ray cluster to train on (default: a local one)",
     )  # fmt: skip
 
 
@@ -109,7 +117,7 @@ def _settings(config) -> dict:
     config._vg_settings = {
         "profile": profile, "device": device, "cases": ids, "seeds": seeds, "baseline": baseline,
         "runs": Path(runs), "resume": config.getoption("--vg-resume"), "workers": workers,
-        "tensorboard": tensorboard,
+        "address": config.getoption("--vg-address"), "tensorboard": tensorboard,
     }  # fmt: skip
     return config._vg_settings
 
@@ -117,7 +125,17 @@ def _settings(config) -> dict:
 def pytest_configure(config):
     config._vg_wall = {"session_start": time.time()}  # what the report's wall-time line states
     if config.getoption("--vg-profile", None) is not None:
-        _settings(config)
+        address = _settings(config)["address"]
+        if address:  # joined now: an unreachable one is one line and exit 2, before any test
+            try:
+                config._vg_joined = cluster.connect(address)
+            except ClusterError as e:
+                pytest.exit(f"--vg-address {address}: {e}", returncode=2)
+
+
+def pytest_unconfigure(config):
+    if getattr(config, "_vg_joined", False):
+        cluster.stop()  # leaves the cluster joined at configure time
 
 
 def pytest_sessionfinish(session):
@@ -146,16 +164,36 @@ def dataset(vg):
     return data.to(vg["device"])
 
 
+class TerminalStream:
+    """stderr past pytest's capture: the queue's progress reaches the terminal while tests run."""
+
+    def __init__(self, config):
+        self.capture = config.pluginmanager.getplugin("capturemanager")
+
+    def write(self, text: str) -> None:
+        with self.capture.global_and_fixture_disabled():
+            sys.stderr.write(text)
+            sys.stderr.flush()
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        with self.capture.global_and_fixture_disabled():
+            return sys.stderr.isatty()
+
+
 class Plan:
     """The session's runs: the records reused from the runs folder, and those to train.
 
-    Where several runs train at once, every run of every case is queued on the engine before the
-    first case waits for its own, costliest first, so the cores stay busy across cases; each case
-    then collects its records (a record is written to the runs folder the moment it finishes,
-    whichever case is waiting). Else each case trains its seeds itself, one after another.
+    Every run to train is submitted to the one queue (`vgmodels.runs.queue`) before the first case
+    waits for its own, costliest first: on Ray where several train at once or `--vg-address` names
+    a cluster (the cores stay busy across cases), else one after another in this process as each
+    case asks. Each record is written to the runs folder the moment it finishes, whichever case is
+    waiting, and the queue's progress goes to the terminal from the start.
     """
 
-    def __init__(self, vg: dict, data, wall: dict):
+    def __init__(self, vg: dict, data, wall: dict, stream):
         self.vg, self.data, self.wall = vg, data, wall
         profile, device, folder = vg["profile"], vg["device"], vg["runs"]
         self.reused: dict = {}
@@ -168,50 +206,38 @@ class Plan:
         # from the session's plan, not from what is left to train: a resumed session gives its
         # runs the threads an uninterrupted one does (the thread count can move the last bits)
         n = len(vg["cases"]) * len(vg["seeds"])
-        self.workers = workers_for(n, device, cap=vg["workers"])
-        self.queue, self.started = None, False
-        if self.workers > 1 and todo:
-            from vgmodels.runs import queue as engine
-
-            self.started = not engine.ray.is_initialized()
-            cpus = engine.start(cpus=self.workers)
-            self.queue = engine.Runs(
-                data, min(cpus, self.workers), device.type, lambda _key, rec: save(folder, rec)
-            )
+        workers = workers_for(n, device, cap=vg["workers"])
+        progress = Progress(stream, label="bench")
+        if self.reused:
+            progress.write(f"bench: {len(self.reused)} of {n} runs reused from {folder}")
+        kw = dict(folder=folder, progress=progress)
+        if todo and (vg["address"] or workers > 1):
+            self.queue = RayQueue(data, device, workers, vg["address"], **kw)
             wall["training_start"] = time.time()
-            self.queue.submit([((c, s), REMEDIES[c], profile, s, None) for c, s in todo])
+        else:
+            self.queue = LocalQueue(data, device, **kw)
+        self.queue.submit([Job((c, s), REMEDIES[c], profile, s) for c, s in todo])
 
     def records(self, case_id: str) -> tuple[list[dict], list[int]]:
         """(this case's records in seed order, the seeds reused); trains what is missing."""
         seeds = self.vg["seeds"]
-        todo = [s for s in seeds if (case_id, s) not in self.reused]
-        if self.queue is not None:
-            fresh = self.queue.collect([(case_id, s) for s in todo])
+        todo = [(case_id, s) for s in seeds if (case_id, s) not in self.reused]
+        by_seed = {}
+        if todo:
+            self.wall.setdefault("training_start", time.time())
+            by_seed = {r["seed"]: r for r in self.queue.collect(todo)}
+            write_records(list(by_seed.values()), self.vg["tensorboard"])  # runs trained here
             if not self.queue.pending:
                 self.wall["training_end"] = time.time()
-        else:
-            self.wall.setdefault("training_start", time.time())
-            fresh = train_seeds(
-                REMEDIES[case_id], self.vg["profile"], todo, self.vg["device"], self.data,
-                workers=1, on_record=partial(save, self.vg["runs"]),
-            )  # fmt: skip
-            self.wall["training_end"] = time.time()
-        write_records(fresh, self.vg["tensorboard"])  # runs trained here
-        by_seed = {r["seed"]: r for r in fresh}
         records = [self.reused.get((case_id, s)) or by_seed[s] for s in seeds]
         return records, [s for s in seeds if (case_id, s) in self.reused]
 
 
 @pytest.fixture(scope="session")
 def plan(vg, dataset, request):
-    p = Plan(vg, dataset, request.config._vg_wall)
+    p = Plan(vg, dataset, request.config._vg_wall, TerminalStream(request.config))
     yield p
-    if p.queue is not None:
-        from vgmodels.runs import queue as engine
-
-        p.queue.drain()  # runs finished while no case waited (an interrupted session) are saved
-        if p.started:
-            engine.stop()
+    p.queue.close()  # saves runs finished while no case waited; stops a cluster started here
 
 
 def pytest_benchmark_update_json(config, benchmarks, output_json):
@@ -235,5 +261,8 @@ def pytest_benchmark_update_json(config, benchmarks, output_json):
         "peak_rss_mb": peak_rss_mb(),  # this process: data, records, the speed benchmarks
         # seconds since the session started (this JSON is written at its end), and when the
         # trainings of the cases ran: the report's wall-time line
-        "wall": {**config._vg_wall, "session_seconds": time.time() - config._vg_wall["session_start"]},
+        "wall": {
+            **config._vg_wall,
+            "session_seconds": time.time() - config._vg_wall["session_start"],
+        },
     }

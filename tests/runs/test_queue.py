@@ -1,5 +1,6 @@
-"""Runs at once on Ray: the same records as the runs alone, whatever else shares the machine."""
+"""The one queue: runs at once on Ray give the records of the runs alone; in turn in this process."""
 
+import json
 import os
 
 import pytest
@@ -8,9 +9,13 @@ import torch
 
 from tests.training.test_trainer import _strip_timing
 from vgmodels.profiles import Profile
+from vgmodels.provenance import code_version
 from vgmodels.remedies import REMEDIES
+from vgmodels.runs import cluster as ray_cluster
 from vgmodels.runs import queue as engine
+from vgmodels.runs.queue import Job, LocalQueue, RayQueue
 from vgmodels.runs.seeds import train_seeds, workers_for
+from vgmodels.runs.tasks import cpu_probes, data_arrays, train_task
 from vgmodels.training.trainer import train_case
 
 CPU = torch.device("cpu")
@@ -52,19 +57,19 @@ def test_seeds_stop_the_cluster_they_started(tiny_data, tiny_profile):
 
 @pytest.fixture(scope="module")
 def cluster():
-    engine.start(cpus=2)
+    assert ray_cluster.connect(cpus=2)
     yield
-    engine.stop()
+    ray_cluster.stop()
 
 
 def test_runs_at_once_give_the_records_of_runs_alone(cluster, tiny_data, tiny_profile):
     """Three cases on a 2-CPU cluster, two at a time, against each run alone on one thread."""
     jobs = [("bn3", "batchnorm", 3), ("bn0", "batchnorm", 0), ("relu0", "relu", 0)]
     pids = []
-    q = engine.Runs(tiny_data, 2, "cpu", lambda key, rec: pids.append(key))
-    q.submit([(k, REMEDIES[c], tiny_profile, s, None) for k, c, s in jobs])
+    q = RayQueue(tiny_data, CPU, 2, on_record=lambda job, rec: pids.append(job.key))
+    q.submit([Job(k, REMEDIES[c], tiny_profile, s) for k, c, s in jobs])
     together = q.collect(["relu0", "bn3", "bn0"])
-    assert sorted(pids) == ["bn0", "bn3", "relu0"] and not q.pending
+    assert sorted(pids) == ["bn0", "bn3", "relu0"] and not q.pending and not q.owns
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
@@ -89,20 +94,20 @@ def test_runs_are_queued_costliest_first(cluster, tiny_data, tiny_profile):
             queued.append((case.id, seed))
             return object()
 
-    q = engine.Runs(tiny_data, 2, "cpu")
+    q = RayQueue(tiny_data, CPU, 2)
     q.task = Task()
-    q.submit([(k, REMEDIES[c], tiny_profile, s, None) for k, c, s in
+    q.submit([Job(k, REMEDIES[c], tiny_profile, s) for k, c, s in
               [("a", "depth3", 0), ("b", "lstm", 0), ("c", "baseline", 1)]])  # fmt: skip
     # per sample and epoch: lstm's 28 steps of 4 gates >> 7 x 128 sigmoid > 3 x 128 sigmoid
     assert queued == [("lstm", 0), ("baseline", 1), ("depth3", 0)]
 
 
 def test_workers_take_the_kernel_and_peak_probed_by_the_driver(cluster, tiny_data, tiny_profile):
-    kernel = engine.cpu_probes()["linear"]
-    arrays = ray.put(engine.data_arrays(tiny_data))
+    kernel = cpu_probes()["linear"]
+    arrays = ray.put(data_arrays(tiny_data))
     probes = {"linear": kernel, "peak": 123.0}  # a peak no probe gives: it must come from here
-    rec = ray.get(engine.train_task.remote(REMEDIES["relu"], tiny_profile, 0, arrays, "cpu", 1,
-                                           probes))  # fmt: skip
+    one = tiny_profile.with_epochs(1)
+    rec = ray.get(train_task.remote(REMEDIES["relu"], one, 0, arrays, "cpu", probes))
     assert rec["linear_kernel"] == kernel and rec["peak_gflops"] == 123.0
     assert rec["mfu"] == pytest.approx(rec["gflops_per_second"] / 123.0)
 
@@ -113,8 +118,8 @@ def test_a_failing_run_raises_its_error_when_collected(cluster):
 
     d = synthetic_dataset(64, 32, 32)
     narrow = Dataset(*(Split(s.x[:, :10], s.y) for s in (d.train, d.val, d.test)), "narrow")
-    q = engine.Runs(narrow, 2, "cpu")  # 10 pixels into a 784-wide first layer: fails in the worker
-    q.submit([("ko", REMEDIES["relu"], Profile("smoke", epochs=1, seeds=1), 0, None)])
+    q = RayQueue(narrow, CPU, 2)  # 10 pixels into a 784-wide first layer: fails in the worker
+    q.submit([Job("ko", REMEDIES["relu"], Profile("smoke", epochs=1, seeds=1), 0)])
     with pytest.raises(RuntimeError, match="train_task") as e:  # raised in the worker, here
         q.collect(["ko"])
     assert "model(xb)" in str(e.value)  # the worker's traceback: the first layer's forward
@@ -128,17 +133,50 @@ def test_seeds_of_one_case_train_at_once_on_the_cluster(cluster, tiny_data, tiny
 
 
 def test_one_seed_trains_in_this_process(monkeypatch, tiny_data, tiny_profile):
-    from vgmodels.runs import seeds
+    calls, real = [], engine.train_case
 
-    calls, real = [], seeds.train_case
+    def spy(case, profile, seed, device, data, **kw):
+        calls.append((os.getpid(), case.id, seed, profile.epochs))
+        return real(case, profile, seed, device, data, **kw)
 
-    def spy(case, profile, seed, device, data, epochs=None):
-        calls.append((os.getpid(), case.id, seed, epochs))
-        return real(case, profile, seed, device, data, epochs=epochs)
-
-    monkeypatch.setattr(seeds, "train_case", spy)
+    monkeypatch.setattr(engine, "train_case", spy)
     (rec,) = train_seeds(REMEDIES["relu"], tiny_profile, [1], CPU, tiny_data, epochs=1)
     # a call in a Ray worker would land in the worker's copy of `calls`, not in this one
     assert calls == [(os.getpid(), "relu", 1, 1)]
     assert (rec["seed"], rec["epochs_run"], rec["concurrent_runs"]) == (1, 1, 1)
     assert rec["threads"] == torch.get_num_threads()
+
+
+def test_the_queue_writes_each_record_into_the_folder_under_its_name(cluster, tmp_path, tiny_data):
+    one = Profile("smoke", epochs=1, seeds=1, probe_size=16)
+    q = RayQueue(tiny_data, CPU, 2, folder=tmp_path)
+    q.submit([Job("a", REMEDIES["relu"], one, 0), Job("b", REMEDIES["relu"], one, 1, name="mine")])
+    finished = dict(q.as_finished())
+    assert sorted(finished) == ["a", "b"] and not q.pending
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.json", "relu-s0.json"]
+    saved = json.loads((tmp_path / "mine.json").read_text())
+    assert saved["seed"] == 1 and saved["code"] == code_version()
+    assert saved == json.loads(json.dumps(finished["b"]))
+
+
+def test_in_process_the_seeds_of_a_case_stack_where_asked(monkeypatch, tiny_data, tiny_profile):
+    monkeypatch.setenv("VG_STACK", "1")
+    got = []
+    q = LocalQueue(tiny_data, CPU, on_record=lambda job, rec: got.append(job.key))
+    one = tiny_profile.with_epochs(1)
+    q.submit(
+        [Job(s, REMEDIES["relu"], one, s) for s in (0, 1)] + [Job(9, REMEDIES["tanh"], one, 0)]
+    )
+    recs = q.collect([1, 0])  # trains the case asked for, its two seeds as one stacked model
+    assert [r["seed"] for r in recs] == [1, 0] and [r["concurrent_runs"] for r in recs] == [2, 2]
+    assert sorted(got) == [0, 1] and q.pending == [9]  # the other case waits until asked for
+    alone = train_case(REMEDIES["relu"], one, 1, CPU, tiny_data)
+    assert recs[0]["history"][0]["train_loss"] == pytest.approx(alone["history"][0]["train_loss"])
+
+
+def test_a_run_queued_twice_or_never_is_refused(tiny_data, tiny_profile):
+    q = LocalQueue(tiny_data, CPU)
+    with pytest.raises(ValueError, match="queued twice"):
+        q.submit([Job("x", REMEDIES["relu"], tiny_profile, 0)] * 2)
+    with pytest.raises(KeyError, match="never queued"):
+        q.collect(["nope"])

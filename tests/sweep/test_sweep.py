@@ -1,16 +1,22 @@
-"""The sweep command: its grids, argument errors, a 2 x 2 run on a local Ray, and resume."""
+"""The sweep command: its grids, argument errors, a 2 x 2 run on a local Ray, and resume by the one rule."""
 
 from __future__ import annotations
 
 import json
 import math
+import re
 
 import pytest
 import ray
 
 from tests.conftest import synthetic_dataset
+from tests.test_results import make_record
+from vgmodels import provenance
 from vgmodels.profiles import get_profile
+from vgmodels.provenance import code_version
 from vgmodels.remedies import get_case
+from vgmodels.runs import queue
+from vgmodels.runs.folder import save
 from vgmodels.sweep import cli as sweep
 from vgmodels.sweep import grids as grid
 from vgmodels.sweep import runner
@@ -90,6 +96,8 @@ def test_estimate_follows_the_cost_model():
         (["phase", "--cases", "relu"], "not a plain tanh or sigmoid MLP"),
         (["phase", "--cases", "batchnorm"], "not a plain tanh or sigmoid MLP"),
         (["depth", "--gpus-per-run", "-1"], "--gpus-per-run must be a number >= 0"),
+        (["depth", "--address", "127.0.0.1"], "--address 127.0.0.1: '127.0.0.1' is not HOST:PORT"),
+        (["depth", "--address", "127.0.0.1:1"], "no Ray cluster reachable at 127.0.0.1:1"),
     ],
 )
 def test_bad_argument_one_line_exit_2_before_ray(tmp_path, capsys, args, needle):
@@ -113,8 +121,8 @@ def test_out_that_is_a_file_is_refused(tmp_path, capsys):
 @pytest.mark.realdata
 def test_two_by_two_smoke_sweep_on_local_ray_then_resume(tmp_path, capsys, monkeypatch):
     puts = []
-    real_put = runner.ray.put
-    monkeypatch.setattr(runner.ray, "put", lambda obj: puts.append(1) or real_put(obj))
+    real_put = queue.ray.put
+    monkeypatch.setattr(queue.ray, "put", lambda obj: puts.append(1) or real_put(obj))
     out = tmp_path / "runs"
     assert sweep.main(["depth", *SMOKE, "--epochs", "1", "--out", str(out)]) == 0
     assert not ray.is_initialized()  # the local cluster was stopped
@@ -124,7 +132,7 @@ def test_two_by_two_smoke_sweep_on_local_ray_then_resume(tmp_path, capsys, monke
         f"depth-{c}-d{d}-s0.json" for c in ("baseline", "kaiming_relu") for d in (3, 6)
     ]
     captured = capsys.readouterr()
-    assert sum(line.startswith("[") for line in captured.err.splitlines()) == 4
+    assert len(re.findall(r"^depth sweep: \[\d/4\] depth-", captured.err, re.M)) == 4
     assert "4 records written, 0 skipped, 0 failed" in captured.out
     for f in files:
         rec = json.loads((out / f).read_text())
@@ -141,11 +149,13 @@ def test_two_by_two_smoke_sweep_on_local_ray_then_resume(tmp_path, capsys, monke
         )
         assert rec["sweep"]["key"] == f[:-5] and rec["sweep"]["cluster_cpus"] >= 1
         assert rec["sweep"]["started_at"] <= rec["sweep"]["finished_at"]
+        # the provenance of a bench record: every field of one, the code that made it included
+        assert set(rec) == set(make_record()) | {"sweep"} and rec["code"] == code_version()
 
     # resume: with every record there, nothing trains and Ray is not started
     stamps = {f: (out / f).stat().st_mtime_ns for f in files}
     monkeypatch.setattr(
-        runner, "start_ray", lambda *a: pytest.fail("Ray started with nothing to do")
+        sweep.cluster, "connect", lambda *a: pytest.fail("Ray started with nothing to do")
     )
     assert sweep.main(["depth", *SMOKE, "--epochs", "1", "--out", str(out)]) == 0
     assert {f: (out / f).stat().st_mtime_ns for f in files} == stamps
@@ -153,26 +163,56 @@ def test_two_by_two_smoke_sweep_on_local_ray_then_resume(tmp_path, capsys, monke
     assert "4 already in" in captured.err and "0 records written, 4 skipped" in captured.out
 
 
-def test_resume_trains_only_missing_or_changed_runs(tmp_path, monkeypatch, capsys):
+def _finished_sweep(out, runs) -> None:
+    """Records as a finished sweep leaves them: a real record given each run's own fields, saved
+    by the runs folder's function (which states this code's version)."""
+    for r in runs:
+        rec = make_record("relu", 0)
+        rec.update(
+            case=r.case.id, seed=r.seed, profile=r.profile.name, device="cpu", sweep=r.sweep,
+            profile_config=json.loads(json.dumps(r.profile.as_dict())),
+            config=json.loads(json.dumps(r.case.config())),
+        )  # fmt: skip
+        save(out, rec, r.key)
+
+
+@pytest.fixture
+def rerun(tmp_path, monkeypatch):
+    """A depth sweep's rerun over --out: the keys it trains (nothing trains for real)."""
     out = tmp_path / "runs"
-    p = budget_profile("depth", "smoke", 1, None, None)
-    runs = build_runs("depth", ["baseline", "kaiming_relu"], p, depths=(3, 6))
-    for r in runs:  # records as a finished sweep leaves them (the fields resume compares)
-        rec = {"sweep": r.sweep, "seed": r.seed, "config": r.case.config(),
-               "profile_config": p.as_dict()}  # fmt: skip
-        (out / f"{r.key}.json").parent.mkdir(exist_ok=True)
-        (out / f"{r.key}.json").write_text(json.dumps(rec))
-    (out / "depth-baseline-d6-s0.json").unlink()
-    (out / "depth-kaiming_relu-d3-s0.json").write_text('{"truncated')
+    runs = build_runs("depth", ["baseline", "kaiming_relu"], budget_profile("depth", "smoke", 1,
+                      None, None), depths=(3, 6))  # fmt: skip
+    _finished_sweep(out, runs)
     asked = []
     monkeypatch.setattr(sweep, "load_fashion_mnist", lambda **kw: synthetic_dataset())
-    monkeypatch.setattr(runner, "start_ray", lambda address, cpus: 2)
-    monkeypatch.setattr(runner.ray, "shutdown", lambda: None)
+    monkeypatch.setattr(sweep.cluster, "connect", lambda address, cpus: False)
     monkeypatch.setattr(runner, "run_all", lambda todo, *a: asked.extend(todo) or (len(todo), 0))
-    assert sweep.main(["depth", *SMOKE, "--epochs", "1", "--out", str(out)]) == 0
-    assert sorted(r.key for r in asked) == ["depth-baseline-d6-s0", "depth-kaiming_relu-d3-s0"]
-    assert "2 records written, 2 skipped" in capsys.readouterr().out
-    # another budget is another run: nothing is reused
-    asked.clear()
-    assert sweep.main(["depth", *SMOKE, "--epochs", "2", "--out", str(out)]) == 0
-    assert len(asked) == 4
+
+    def run(*extra) -> list[str]:
+        asked.clear()
+        assert sweep.main(["depth", *SMOKE, "--epochs", "1", "--out", str(out), *extra]) == 0
+        return sorted(r.key for r in asked)
+
+    return out, run
+
+
+def test_rerun_trains_only_missing_unreadable_or_other_code_runs(rerun, capsys):
+    out, run = rerun
+    assert run() == []  # no change: nothing trains
+    assert "4 already in" in capsys.readouterr().err
+    (out / "depth-baseline-d6-s0.json").unlink()
+    (out / "depth-kaiming_relu-d3-s0.json").write_text('{"truncated')
+    stale = json.loads((out / "depth-kaiming_relu-d6-s0.json").read_text())
+    stale["code"]["source_sha256"] = "0" * 64  # made by other training code
+    (out / "depth-kaiming_relu-d6-s0.json").write_text(json.dumps(stale))
+    assert run() == ["depth-baseline-d6-s0", "depth-kaiming_relu-d3-s0", "depth-kaiming_relu-d6-s0"]
+    assert "3 records written, 1 skipped" in capsys.readouterr().out
+    assert len(run("--epochs", "2")) == 4  # another budget is another run: nothing is reused
+
+
+def test_rerun_after_a_change_to_training_code_retrains_everything(rerun, monkeypatch):
+    out, run = rerun
+    assert run() == []
+    changed = {**provenance.code_version(), "source_sha256": "f" * 64}
+    monkeypatch.setattr(provenance, "code_version", lambda: changed)
+    assert len(run()) == 4

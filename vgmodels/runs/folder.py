@@ -25,21 +25,29 @@ def default_folder(profile: Profile) -> Path:
     return PROJECT_ROOT / "results" / "runs" / profile.name
 
 
-def record_path(folder: Path, case_id: str, seed: int) -> Path:
-    return Path(folder) / f"{case_id}-s{seed}.json"
+def record_path(folder: Path, case_id: str, seed: int, name: str | None = None) -> Path:
+    """FOLDER/NAME.json, by default FOLDER/CASE-sSEED.json (a sweep names its runs by key)."""
+    return Path(folder) / f"{name or f'{case_id}-s{seed}'}.json"
 
 
-def save(folder: Path, record: dict) -> Path:
+def save(folder: Path, record: dict, name: str | None = None) -> Path:
     """State the code version in the record, then write it atomically into the runs folder."""
     record["code"] = code_version()
-    return write_json_atomic(record_path(folder, record["case"], record["seed"]), record, None)
+    path = record_path(folder, record["case"], record["seed"], name)
+    return write_json_atomic(path, record, None)
 
 
 def reusable(
-    folder: Path, case: Case, profile: Profile, seed: int, device: torch.device
+    folder: Path,
+    case: Case,
+    profile: Profile,
+    seed: int,
+    device: torch.device,
+    name: str | None = None,
 ) -> dict | None:
-    """The folder's record of this exact run made by this code, or None (absent or different)."""
-    path = record_path(folder, case.id, seed)
+    """The folder's record of this exact run made by this code, or None (absent or different):
+    the one resume rule of the benchmark (`--vg-resume`) and the sweeps (a rerun)."""
+    path = record_path(folder, case.id, seed, name)
     if not path.is_file():
         return None
     try:

@@ -1,95 +1,60 @@
-"""Many trainings at once: Ray tasks on a local cluster (or one at an address).
+"""The one queue of trainings: the benchmark's runs, a case's seeds and the sweeps all submit here.
 
-The one engine for the benchmark's runs (every case and seed of a session), the seeds of a case
-and the sweeps. A step of the 7 x 128 MLP is a chain of small products (512 x 128 x 128) and
-elementwise ops; split over two threads each op waits for both, so two threads run an epoch only
-about 1.5x faster than one. Separate single-threaded runs share the cores with no such waits.
-Each task is one unchanged call of `train_case` with one thread, so a record is the one the same
-single-threaded run gives alone; only its timing fields and `concurrent_runs` tell them apart.
+Runs are queued at once, the costliest first (FLOPs per sample times epochs): the last to start
+are short ones, so the workers finish together. Two ways to train what is queued, one interface:
 
-Plain tasks, not Ray Tune or a pool of actors: every run is one call with a fixed budget, a task
-per run lets Ray hand the next run to whichever core frees first, and `ray.wait` yields runs as
-they finish, so each record is written the moment it exists.
+- `RayQueue`: Ray tasks (`vgmodels.runs.tasks`), one single-threaded run per CPU, on a local
+  cluster started here or the cluster at `address`; `ray.wait` yields runs as they finish.
+- `LocalQueue`: one run after another in this process on all its threads (one core,
+  `VG_WORKERS=1`, an accelerator), a case's seeds stacked into one model where `stacks` says so.
+
+Either way each finished run's record goes to `on_record(job, record)`, is then written at once,
+atomically, into `folder` (`vgmodels.runs.folder.save`), and is shown by `progress`. A run that
+fails (its exception, or its worker lost after Ray's retries) is reported by name and raised by
+`collect`; it is never silently missing. Scheduling never changes a run's numbers.
 """
 
 from __future__ import annotations
 
-import logging
-import os
-import warnings
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import ray
 import torch
 
-from vgmodels.data import Dataset, Split
-from vgmodels.device import default_cpus, resolve_device
+from vgmodels.data import Dataset
 from vgmodels.models import flops_per_sample
-from vgmodels.models.onednn_linear import use_onednn
 from vgmodels.profiles import Profile
 from vgmodels.remedies import Case
-from vgmodels.training.flops import inherit_peak, matmul_peak_gflops
+from vgmodels.runs import cluster
+from vgmodels.runs.folder import save
+from vgmodels.runs.progress import Progress
+from vgmodels.runs.tasks import cpu_probes, data_arrays, train_task
+from vgmodels.runs.workers import stacks
 from vgmodels.training.schedules import phases_for
+from vgmodels.training.stacked import train_stacked
 from vgmodels.training.trainer import train_case
 
-
-def start(address: str | None = None, cpus: int | None = None) -> int:
-    """Connect to `address`, or start a local cluster of `cpus` CPUs; returns the cluster's CPUs.
-
-    A cluster this process already joined is reused as it is.
-    """
-    cpus = cpus or default_cpus()
-    if not ray.is_initialized():
-        quiet = dict(include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
-        if address:
-            package = str(Path(__file__).resolve().parent)  # the same code on every node
-            ray.init(address=address, runtime_env={"py_modules": [package]}, **quiet)
-        else:
-            ray.init(address="local", num_cpus=cpus, **quiet)
-    return int(ray.cluster_resources().get("CPU", cpus))
+TICK = 1.0  # seconds between redraws of a live progress line while waiting for a run
 
 
-def stop() -> None:
-    """Stop the local cluster (or leave a remote one)."""
-    ray.shutdown()
+@dataclass(frozen=True, eq=False)
+class Job:
+    """One training: its key, case, profile (its epochs included) and seed; `name` is its record's
+    file name in the runs folder (default CASE-sSEED); `on_epoch` runs where it trains, after
+    every epoch."""
 
+    key: Hashable
+    case: Case
+    profile: Profile
+    seed: int
+    name: str | None = None
+    on_epoch: Callable[[dict], None] | None = None
 
-def data_arrays(data: Dataset) -> dict:
-    """The splits as numpy arrays: Ray maps them from the object store without a copy."""
-    out = {"source": data.source}
-    for name in ("train", "val", "test"):
-        split = getattr(data, name)
-        out[name] = (split.x.cpu().numpy(), split.y.cpu().numpy())
-    return out
-
-
-def dataset(arrays: dict) -> Dataset:
-    """The Dataset over `data_arrays`' arrays, sharing their memory."""
-    with warnings.catch_warnings():  # read-only object-store memory; training never writes it
-        warnings.simplefilter("ignore", UserWarning)
-        splits = [
-            Split(*(torch.from_numpy(a) for a in arrays[n])) for n in ("train", "val", "test")
-        ]
-    return Dataset(*splits, arrays["source"])
-
-
-def cpu_probes() -> dict:
-    """The once-per-process CPU probes, made here on an idle machine for every worker: the Linear
-    kernel (a worker probing while others train could pick another one, and the kernel moves the
-    last bits of every number) and the fp32 peak that MFU divides by."""
-    return {"linear": "onednn" if use_onednn() else "aten", "peak": matmul_peak_gflops("cpu")}
-
-
-@ray.remote(num_cpus=1)
-def train_task(case: Case, profile: Profile, seed: int, arrays: dict, device: str = "auto",
-               epochs: int | None = None, probes: dict | None = None) -> dict:  # fmt: skip
-    """One training in a Ray worker, single-threaded (Ray counts the task as one CPU)."""
-    torch.set_num_threads(1)
-    if probes:
-        os.environ["VG_LINEAR"] = probes["linear"]  # read once per worker, by use_onednn
-        inherit_peak("cpu", probes["peak"])
-    return train_case(case, profile, seed, device, dataset(arrays), epochs=epochs)
+    @property
+    def label(self) -> str:
+        return self.name or f"{self.case.id} s{self.seed}"
 
 
 def cost(case: Case, profile: Profile, epochs: int | None = None) -> float:
@@ -101,72 +66,203 @@ def cost(case: Case, profile: Profile, epochs: int | None = None) -> float:
     return sum(flops_per_sample(cfg, ph.active_depth, ph.trainable) * ph.epochs for ph in phases)
 
 
-class Runs:
-    """Trainings submitted at once, longest first, and collected by key as they finish.
+class Queue:
+    """Runs queued at once, costliest first, handed over as they finish (see the module)."""
 
-    `on_record(key, record)` gets every record the moment this process sees it finish, whichever
-    key is being waited for; each record's `concurrent_runs` is the number of runs that could
-    train at the same time (the cluster's CPUs, or fewer runs).
-    """
+    where, workers = "", 1
 
-    def __init__(self, data: Dataset, cpus: int, device: str = "auto",
-                 on_record: Callable[[Hashable, dict], None] | None = None, gpus_per_run: float = 0.0):  # fmt: skip
-        self.data_ref = ray.put(data_arrays(data))  # once: every task maps the same object
-        self.cpus, self.device, self.on_record = cpus, device, on_record
-        self.probes = cpu_probes() if resolve_device(device).type == "cpu" else None
-        self.task = train_task.options(num_gpus=gpus_per_run) if gpus_per_run else train_task
-        self.pending: dict = {}  # ObjectRef -> key
-        self.done: dict = {}  # key -> record, or the exception the run raised
-        self.submitted = 0
+    def __init__(self, data: Dataset, device: torch.device, folder: Path | None = None,
+                 progress: Progress | None = None,
+                 on_record: Callable[[Job, dict], None] | None = None):  # fmt: skip
+        self.data, self.device, self.folder = data, torch.device(device), folder
+        self.progress, self.on_record = progress, on_record
+        self.jobs: dict[Hashable, Job] = {}
+        self.waiting: list[Hashable] = []  # queued, not finished, in queue order
+        self.done: dict = {}  # key -> record, or the exception the run failed with
 
-    def submit(self, runs: list[tuple[Hashable, Case, Profile, int, int | None]]) -> None:
-        """Queue (key, case, profile, seed, epochs) runs, the costliest first: the last to start
-        are short ones, so the cores finish together."""
-        self.submitted += len(runs)
-        for key, case, profile, seed, epochs in sorted(
-            runs, key=lambda r: cost(r[1], r[2], r[4]), reverse=True
-        ):
-            ref = self.task.remote(case, profile, seed, self.data_ref, self.device, epochs,
-                                   self.probes)  # fmt: skip
-            self.pending[ref] = key
+    @property
+    def pending(self) -> list[Hashable]:
+        return list(self.waiting)
 
-    def _take(self, ref) -> None:
-        key = self.pending.pop(ref)
-        try:
-            rec = ray.get(ref)
-        except ray.exceptions.RayTaskError as e:  # the run's own exception, re-raised by collect
-            self.done[key] = e.as_instanceof_cause()
-            return
-        except ray.exceptions.RayError as e:  # the worker died (killed, out of memory, ...)
-            self.done[key] = e
-            return
-        rec["concurrent_runs"] = min(self.cpus, self.submitted)
-        self.done[key] = rec
-        if self.on_record is not None:
-            self.on_record(key, rec)
+    def submit(self, jobs: list[Job]) -> None:
+        """Queue `jobs`, the costliest first, and print the plan line."""
+        costs = {id(j): cost(j.case, j.profile) for j in jobs}
+        jobs = sorted(jobs, key=lambda j: costs[id(j)], reverse=True)
+        for j in jobs:
+            if j.key in self.jobs:
+                raise ValueError(f"run {j.key!r} queued twice")
+            self.jobs[j.key] = j
+            self.waiting.append(j.key)
+        if self.progress is not None and jobs:
+            plan = [(j.key, j.label, costs[id(j)]) for j in jobs]
+            self.progress.plan(plan, self.workers, self.where)
+        self._queue(jobs)
 
-    def next(self) -> tuple[Hashable, dict | BaseException]:
-        """The next run to finish: (key, record or the exception it raised)."""
-        (ref,), _ = ray.wait(list(self.pending), num_returns=1)
-        key = self.pending[ref]
-        self._take(ref)
-        return key, self.done.pop(key)
+    def _queue(self, jobs: list[Job]) -> None:
+        """Start what the backend starts at once."""
 
-    def drain(self) -> None:
-        """Hand over every run finished by now (to `on_record`) without waiting for the rest."""
-        if self.pending:
-            ready, _ = ray.wait(list(self.pending), num_returns=len(self.pending), timeout=0)
-            for ref in ready:
-                self._take(ref)
+    def _next(self, wanted: list[Hashable] | None) -> None:
+        """Train or wait until at least one more run (of `wanted`, where it can choose) is done."""
+        raise NotImplementedError
+
+    def _finish(self, key: Hashable, result) -> None:
+        job = self.jobs[key]
+        self.waiting.remove(key)
+        if isinstance(result, dict):
+            if self.on_record is not None:
+                self.on_record(job, result)
+            if self.folder is not None:
+                save(self.folder, result, job.name)
+        self.done[key] = result
+        if self.progress is not None:
+            self.progress.finished(key, result)
+
+    def as_finished(self) -> Iterator[tuple[Hashable, dict | BaseException]]:
+        """Every queued run as it finishes: (key, its record or the exception it failed with)."""
+        while self.waiting or self.done:
+            if not self.done:
+                self._next(None)
+            key = next(iter(self.done))
+            yield key, self.done.pop(key)
 
     def collect(self, keys: list[Hashable]) -> list[dict]:
-        """The records of `keys` in that order, waiting for those still running; a run that
-        failed raises its exception here."""
+        """The records of `keys` in that order, training or waiting for those not done; a run
+        that failed raises its exception here."""
+        unknown = [k for k in keys if k not in self.done and k not in self.waiting]
+        if unknown:
+            raise KeyError(f"runs never queued (or collected already): {unknown}")
         while any(k not in self.done for k in keys):
-            (ref,), _ = ray.wait(list(self.pending), num_returns=1)
-            self._take(ref)
+            self._next([k for k in keys if k not in self.done])
         out = [self.done.pop(k) for k in keys]
         for r in out:
             if isinstance(r, BaseException):
                 raise r
         return out
+
+    def close(self) -> None:
+        if self.progress is not None:
+            self.progress.close()
+
+    def __enter__(self) -> Queue:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class RayQueue(Queue):
+    """Each run a Ray task, single-threaded, on the cluster at `address` or on a local one of
+    `workers` CPUs started here (and stopped on close); a cluster already joined is used as is."""
+
+    def __init__(self, data: Dataset, device: torch.device, workers: int | None = None,
+                 address: str | None = None, gpus_per_run: float = 0.0, **kw):  # fmt: skip
+        super().__init__(data, device, **kw)
+        self.owns = cluster.connect(address, workers)  # ClusterError: one line, nothing started
+        cpus = cluster.cluster_cpus()
+        self.workers = cpus if address or not workers else min(cpus, workers)
+        self.where = f"Ray cluster at {address}" if address else "local Ray cluster"
+        self.data_ref = ray.put(data_arrays(data))  # once: every task maps the same object
+        self.probes = cpu_probes() if self.device.type == "cpu" else None
+        self.task = train_task.options(num_gpus=gpus_per_run) if gpus_per_run else train_task
+        self.refs: dict = {}  # ObjectRef -> key
+        self.submitted = 0
+
+    def _queue(self, jobs: list[Job]) -> None:
+        self.submitted += len(jobs)
+        for j in jobs:
+            ref = self.task.remote(j.case, j.profile, j.seed, self.data_ref, self.device.type,
+                                   self.probes, j.on_epoch)  # fmt: skip
+            self.refs[ref] = j.key
+        self._show_training()
+
+    def _show_training(self) -> None:
+        if self.progress is not None:  # Ray starts tasks in the order they were queued
+            self.progress.now_training(self.waiting[: self.workers])
+
+    def _take(self, ref) -> None:
+        key = self.refs.pop(ref)
+        try:
+            result = ray.get(ref)
+        except ray.exceptions.RayTaskError as e:  # the run's own exception, re-raised by collect
+            result = e.as_instanceof_cause()
+        except ray.exceptions.RayError as e:  # the worker died more often than Ray retries
+            result = e
+        else:
+            result["concurrent_runs"] = min(self.workers, self.submitted)
+        self._finish(key, result)
+        self._show_training()
+
+    def _next(self, wanted: list[Hashable] | None) -> None:
+        ready: list = []
+        while not ready:
+            ready, _ = ray.wait(list(self.refs), num_returns=1, timeout=TICK)
+            if not ready and self.progress is not None:
+                self.progress.tick()
+        self._take(ready[0])
+
+    def drain(self) -> None:
+        """Hand over every run finished by now, without waiting for the rest."""
+        if self.refs:
+            ready, _ = ray.wait(list(self.refs), num_returns=len(self.refs), timeout=0)
+            for ref in ready:
+                self._take(ref)
+
+    def close(self) -> None:
+        """Save what has finished (an interrupted session keeps it); stop a cluster started here."""
+        try:
+            self.drain()
+        finally:
+            super().close()
+            if self.owns:
+                cluster.stop()
+
+
+class LocalQueue(Queue):
+    """One run after another in this process, when collected (or in queue order)."""
+
+    where = "one after another in this process"
+
+    def _next(self, wanted: list[Hashable] | None) -> None:
+        keys = [k for k in (wanted or self.waiting) if k in self.waiting]
+        job = self.jobs[keys[0]]
+        group = [self.jobs[k] for k in keys]
+        group = [j for j in group if j.case == job.case and j.profile == job.profile]
+        if self.progress is not None:
+            self.progress.now_training([j.key for j in group] if len(group) > 1 else [job.key])
+        if stacks(job.case, len(group), self.device):
+            self._stacked(group)
+            return
+        tick = (lambda _row: self.progress.tick()) if self.progress is not None else None
+        try:
+            rec = train_case(job.case, job.profile, job.seed, self.device, self.data,
+                             on_epoch=_both(job.on_epoch, tick))  # fmt: skip
+        except Exception as e:  # reported by name, raised by collect
+            rec = e
+        self._finish(job.key, rec)
+
+    def _stacked(self, group: list[Job]) -> None:
+        by_seed = {j.seed: j.key for j in group}
+        try:
+            train_stacked(group[0].case, group[0].profile, list(by_seed), self.device, self.data,
+                          on_record=lambda rec: self._finish(by_seed[rec["seed"]], rec))  # fmt: skip
+        except Exception as e:
+            for key in by_seed.values():
+                if key in self.waiting:
+                    self._finish(key, e)
+
+
+def _both(first, second):
+    """Call both hooks (either may be None)."""
+    hooks = [h for h in (first, second) if h is not None]
+    if not hooks:
+        return None
+    return lambda row: [h(row) for h in hooks] and None
+
+
+def start(address: str | None = None, cpus: int | None = None) -> int:
+    """Join `address` or start a local cluster of `cpus` CPUs (kept running); its CPUs."""
+    cluster.connect(address, cpus)
+    return cluster.cluster_cpus()
+
+
+stop = cluster.stop

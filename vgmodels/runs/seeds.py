@@ -1,48 +1,22 @@
-"""Several runs at once or one after another: how many, and the seeds of one case.
+"""The seeds of one case: submitted to the one queue, at once where cores allow, else in turn.
 
-On a CPU with two or more cores, runs train at once as single-threaded Ray tasks
-(`vgmodels.runs.queue`), as many as there are cores: measured on 2 cores, two single-threaded runs
-of baseline took 0.47-0.56 s per epoch each against 0.28-0.33 s for one run on both threads, so
-the pair delivers about 1.17x the epochs. On a GPU (or MPS) the seeds of a case train as one
-stacked model where the case allows (`vgmodels.training.stacked`), else one after another in this process, as
-on one core or for one run. `VG_WORKERS=1` turns concurrency off; `VG_STACK=0` turns stacking off.
+How many train at once and whether seeds stack is `vgmodels.runs.workers`; re-exported here for
+the callers that decide both for a case.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 
 import torch
 
 from vgmodels.data import Dataset
-from vgmodels.device import default_cpus
 from vgmodels.profiles import Profile
 from vgmodels.remedies import Case
-from vgmodels.training.stacked import stackable, train_stacked
-from vgmodels.training.trainer import train_case
+from vgmodels.runs.queue import Job, LocalQueue, RayQueue
+from vgmodels.runs.workers import stacks, workers_for
 
-
-def workers_for(
-    n_runs: int, device: torch.device, cores: int | None = None, cap: int | None = None
-) -> int:
-    """How many runs train at once: the cores (or `cap`, else `VG_WORKERS`) on a CPU, else 1."""
-    env = os.environ.get("VG_WORKERS", "")
-    if env and not (env.isdigit() and int(env) >= 1):
-        raise ValueError(f"VG_WORKERS={env!r}: accepted a whole number of runs at once, 1 = off")
-    cap = cap or (int(env) if env else (cores or default_cpus()))
-    if device.type != "cpu" or n_runs < 2 or cap < 2:
-        return 1
-    return min(n_runs, cap)
-
-
-def stacks(case: Case, n_seeds: int, device: torch.device) -> bool:
-    """Whether the seeds of `case` train as one stacked model: on an accelerator, 2+ seeds."""
-    env = os.environ.get("VG_STACK", "")
-    if env not in ("", "0", "1"):
-        raise ValueError(f"VG_STACK={env!r}: accepted 1 (stack where a case allows) or 0 (off)")
-    on = env == "1" or (env == "" and device.type != "cpu")
-    return on and n_seeds > 1 and stackable(case)
+__all__ = ["stacks", "train_seeds", "workers_for"]
 
 
 def train_seeds(
@@ -57,29 +31,17 @@ def train_seeds(
 ) -> list[dict]:
     """One record per seed, in the order of `seeds`; each record says how many ran at once.
 
-    `on_record` gets each record as soon as its seed finishes, in this process.
+    `on_record` gets each record as soon as its seed finishes, in this process. Several seeds on
+    a CPU train as Ray tasks (a local cluster started and stopped here, or the one this process
+    joined); one seed, one core or an accelerator train here (stacked where the case allows).
     """
-    if stacks(case, len(seeds), device):
-        return train_stacked(case, profile, seeds, device, data, epochs, on_record)
+    profile = profile.with_epochs(epochs)
     n = workers_for(len(seeds), device) if workers is None else min(workers, len(seeds))
-    if n <= 1:
-        records = []
-        for s in seeds:
-            rec = train_case(case, profile, s, device, data, epochs=epochs)
-            if on_record is not None:
-                on_record(rec)
-            records.append(rec)
-        return records
-    from vgmodels.runs import queue as engine
-
-    started = not engine.ray.is_initialized()  # a cluster started here is stopped here
-    try:
-        cpus = engine.start(cpus=n)
-        runs = engine.Runs(
-            data, min(cpus, n), device.type, lambda _k, rec: on_record and on_record(rec)
-        )
-        runs.submit([(s, case, profile, s, epochs) for s in seeds])
-        return runs.collect(seeds)
-    finally:
-        if started:
-            engine.stop()
+    hook = (lambda _job, rec: on_record(rec)) if on_record is not None else None
+    if n <= 1 or stacks(case, len(seeds), device):
+        queue = LocalQueue(data, device, on_record=hook)
+    else:
+        queue = RayQueue(data, device, n, on_record=hook)
+    with queue:
+        queue.submit([Job(s, case, profile, s) for s in seeds])
+        return queue.collect(list(seeds))

@@ -3,7 +3,9 @@
 depth: each case at depths 2 ... 50; lr: each case over a log grid of learning rates (its own
 included); phase: plain tanh / sigmoid MLPs over weight std x depth (biases stay 0: the model has
 no bias-std knob, so sigma_b = 0). Without --address a local Ray cluster is started and stopped
-here; every record lands in --out the moment its run ends, and a rerun trains only what is missing.
+here; every record lands in --out the moment its run ends, and a rerun trains only what is missing
+or was made by other code (the benchmark's resume rule). Progress: a live line on a terminal, one
+line per finished run otherwise.
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from pathlib import Path
 from vgmodels.cli import OneLineParser, fail, folder_output_problem
 from vgmodels.data import DataError, load_fashion_mnist
 from vgmodels.device import default_cpus
+from vgmodels.runs import cluster
+from vgmodels.runs.cluster import ClusterError, check_address
+from vgmodels.runs.progress import Progress
 from vgmodels.runs.tensorboard import write_files
 from vgmodels.sweep.grids import DEFAULT_CASES as CASES
 from vgmodels.sweep.grids import KINDS, budget_profile, build_runs, estimate_seconds
@@ -107,12 +112,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         runs, profile = plan(args)
+        if args.address:
+            check_address(args.address)  # before anything is printed, started or written
+    except ClusterError as e:
+        fail(PROG, f"--address {args.address}: {e}")
     except ValueError as e:
         fail(PROG, str(e))
     out = Path(args.out)
     from vgmodels.sweep import runner
 
-    todo = [r for r in runs if not runner.is_done(out, r)]
+    todo = runner.left_to_train(runs, out, runner.run_device(args.gpus_per_run))
     cpus = args.cpus or default_cpus()
     n_data = f"{profile.n_train or 'all'} samples"
     print(f"{args.kind}: {len(runs)} runs, {len(runs) - len(todo)} already in {out}; "
@@ -123,24 +132,36 @@ def main(argv: list[str] | None = None) -> int:
     if not todo:
         print(f"{args.kind}: 0 records written, {len(runs)} skipped, 0 failed -> {out}")
         return 0
+    return _train(args, todo, len(runs), profile, out, cpus)
+
+
+def _train(args, todo: list, n_runs: int, profile, out: Path, cpus: int) -> int:
+    """Join or start the cluster, load the data, train `todo`; the exit code."""
+    from vgmodels.sweep import runner
+
+    try:
+        owns = cluster.connect(args.address, cpus)
+    except ClusterError as e:
+        fail(PROG, f"--address {args.address}: {e}")
+    t0 = time.perf_counter()
     try:
         data = load_fashion_mnist(
             n_train=profile.n_train, n_val=profile.n_val, n_test=profile.n_test
         )
         out.mkdir(parents=True, exist_ok=True)
+        progress = Progress(label=f"{args.kind} sweep")
+        written, failed = runner.run_all(todo, out, data, args.address, cpus, args.gpus_per_run,
+                                         progress)  # fmt: skip
+        write_files([runner.record_path(out, r) for r in todo], args.tensorboard)
     except (DataError, OSError) as e:
         fail(PROG, str(e))
-    t0 = time.perf_counter()
-    try:
-        cluster_cpus = runner.start_ray(args.address, cpus)
-        written, failed = runner.run_all(todo, out, data, cluster_cpus, args.gpus_per_run)
-        write_files([runner.record_path(out, r) for r in todo], args.tensorboard)
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted; finished runs are in {out}, rerun to resume", file=sys.stderr)
         return 130
     finally:
-        runner.ray.shutdown()  # stops the local cluster; with --address only disconnects
-    print(f"{args.kind}: {written} records written, {len(runs) - len(todo)} skipped, "
+        if owns:
+            cluster.stop()  # the local cluster started here; with --address only disconnects
+    print(f"{args.kind}: {written} records written, {n_runs - len(todo)} skipped, "
           f"{failed} failed -> {out} in {time.perf_counter() - t0:.0f}s")  # fmt: skip
     return 1 if failed else 0
 

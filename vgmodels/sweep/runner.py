@@ -1,109 +1,68 @@
-"""Run a sweep's trainings as Ray tasks; each finished run's record is written at once.
+"""A sweep's runs on the one queue: what is left to train, and each finished run written at once.
 
 Plain Ray tasks, not Ray Tune: every training is one call of `train_case` with a fixed budget, so
 Tune's search algorithms, schedulers and per-trial checkpoints have nothing to do; its
 resume (`Tuner.restore`) replays an experiment folder of its own beside ours, where the contract
 is that the records in --out are the state; and Tune is an extra (`ray[tune]`, with pyarrow)
-that plain `ray` does not install. Tasks give the rest: the grid is a list, `ray.wait` yields
-each run as it finishes, a record on disk means "done". The engine only schedules: a run's
-numbers are those of the same `train_case` call made alone.
+that plain `ray` does not install. The queue gives the rest (`vgmodels.runs.queue`): the grid is
+a list, each run's record lands in --out as it finishes (`vgmodels.runs.folder.save`, with the
+code version a bench record states), and a rerun trains what the one resume rule
+(`vgmodels.runs.folder.reusable`) does not find there, as the benchmark's `--vg-resume` does.
 """
 
 from __future__ import annotations
 
-import json
-import sys
 import time
 from pathlib import Path
 
-import ray  # noqa: F401 - the cluster the runs go to (sweep.py stops it through here)
+import torch
 
 from vgmodels.data import Dataset
-from vgmodels.results import write_json_atomic
-from vgmodels.runs import queue as engine
+from vgmodels.runs import folder
+from vgmodels.runs.folder import reusable
+from vgmodels.runs.progress import Progress
+from vgmodels.runs.queue import Job, RayQueue
 from vgmodels.sweep.grids import Run
 
 
 def record_path(out: Path, run: Run) -> Path:
-    return Path(out) / f"{run.key}.json"
+    """A sweep run's record in --out: KEY.json."""
+    return folder.record_path(out, run.case.id, run.seed, run.key)
 
 
-def _same(a, b) -> bool:
-    return json.loads(json.dumps(a)) == json.loads(json.dumps(b))
+def run_device(gpus_per_run: float) -> torch.device:
+    """The device type a sweep's runs train on: a GPU where each asks Ray for one, else the CPU."""
+    return torch.device("cuda" if gpus_per_run else "cpu")
 
 
-def is_done(out: Path, run: Run) -> bool:
-    """True when --out holds this run's record: same key, seed, config and budget."""
-    path = record_path(out, run)
-    try:
-        rec = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return False  # absent or unreadable: trained again and replaced
-    return (
-        isinstance(rec, dict)
-        and rec.get("sweep", {}).get("key") == run.key
-        and rec.get("seed") == run.seed
-        and _same(rec.get("config"), run.case.config())
-        and _same(rec.get("profile_config"), run.profile.as_dict())
-    )
+def left_to_train(runs: list[Run], out: Path, device: torch.device) -> list[Run]:
+    """The runs --out holds no reusable record of (same case, seed, profile, config, code,
+    device type)."""
+    return [r for r in runs if reusable(out, r.case, r.profile, r.seed, device, r.key) is None]
 
 
-def start_ray(address: str | None, cpus: int) -> int:
-    """Connect to `address`, or start a local cluster of `cpus` CPUs; returns the cluster's CPUs."""
-    return engine.start(address, cpus)
-
-
-class Progress:
-    """A tqdm bar over runs on a terminal; one line per finished run otherwise."""
-
-    def __init__(self, total: int):
-        self.total, self.n = total, 0
-        self.bar = None
-        if sys.stderr.isatty():
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=total, unit="run", file=sys.stderr)
-
-    def done(self, key: str, text: str) -> None:
-        self.n += 1
-        if self.bar is not None:
-            self.bar.update(1)
-            self.bar.set_postfix_str(f"{key}: {text}")
-        else:
-            print(f"[{self.n}/{self.total}] {key}: {text}", file=sys.stderr, flush=True)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
-
-def _status(rec: dict) -> str:
-    acc = "diverged" if rec["diverged"] else f"test_acc={rec['test_acc']:.4f}"
-    return f"{acc} in {rec['train_seconds']:.1f}s"
-
-
-def run_all(runs: list[Run], out: Path, data: Dataset, cluster_cpus: int,
-            gpus_per_run: float = 0.0) -> tuple[int, int]:  # fmt: skip
-    """Train every run on the connected Ray cluster; returns (records written, runs failed)."""
+def run_all(runs: list[Run], out: Path, data: Dataset, address: str | None = None,
+            cpus: int | None = None, gpus_per_run: float = 0.0,
+            progress: Progress | None = None) -> tuple[int, int]:  # fmt: skip
+    """Train every run on Ray (the cluster this process joined, else a local one of `cpus`);
+    returns (records written, runs failed). A failed run is reported by its key."""
     session = time.strftime("%Y-%m-%dT%H:%M:%S")
     by_key = {r.key: r for r in runs}
-    queue = engine.Runs(data, cluster_cpus, "auto", gpus_per_run=gpus_per_run)
-    queue.submit([(r.key, r.case, r.profile, r.seed, None) for r in runs])
-    progress, written, failed = Progress(len(runs)), 0, 0
-    try:
-        while queue.pending:
-            key, rec = queue.next()
-            if isinstance(rec, BaseException):
-                failed += 1
-                progress.done(key, f"failed: {str(rec).strip().splitlines()[-1][:200]}")
-                continue
-            rec["sweep"] = {**by_key[key].sweep, "started_at": rec["started_at"],
-                            "finished_at": rec["finished_at"], "session": session,
-                            "cluster_cpus": cluster_cpus}  # fmt: skip
-            write_json_atomic(record_path(out, by_key[key]), rec)
-            written += 1
-            progress.done(key, _status(rec))
-    finally:
-        progress.close()
-    return written, failed
+    written, failed = 0, 0
 
+    def annotate(job: Job, rec: dict) -> None:
+        rec["sweep"] = {**by_key[job.key].sweep, "started_at": rec["started_at"],
+                        "finished_at": rec["finished_at"], "session": session,
+                        "cluster_cpus": queue.workers}  # fmt: skip
+
+    device = run_device(gpus_per_run)
+    queue = RayQueue(data, device, cpus, address, gpus_per_run, folder=Path(out),
+                     progress=progress, on_record=annotate)  # fmt: skip
+    with queue:
+        queue.submit([Job(r.key, r.case, r.profile, r.seed, name=r.key) for r in runs])
+        for _key, result in queue.as_finished():
+            if isinstance(result, BaseException):
+                failed += 1
+            else:
+                written += 1
+    return written, failed
