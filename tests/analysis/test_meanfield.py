@@ -129,3 +129,17 @@ def test_sigma_w_of_init_std():
 def test_unknown_activation():
     with pytest.raises(ValueError, match="accepted: tanh, sigmoid"):
         mf.q_star("relu", 1.0, 0.0)
+
+
+def test_centered_sigmoid_critical_is_four_times_tanh_at_half_the_bias():
+    assert mf.centered_sigmoid_critical(0.04) == pytest.approx(
+        4 * mf.critical_sigma_w("tanh", 0.02), rel=1e-12
+    )
+
+
+@pytest.mark.parametrize("sigma_w", [0.5, 0.8, 0.95])
+def test_trainable_depth_boundary_in_the_ordered_linear_regime(sigma_w):
+    """tanh, sigma_b = 0, sigma_w < 1: q* = 0, so chi = sigma_w^2 and xi = -1 / ln(sigma_w^2)."""
+    ((s, depth),) = mf.trainable_depth_boundary("tanh", [sigma_w])
+    assert s == sigma_w
+    assert depth == pytest.approx(6.0 / -math.log(sigma_w**2), rel=1e-6)

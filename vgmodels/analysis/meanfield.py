@@ -172,3 +172,20 @@ def critical_line(activation: str, sigma_bs) -> list[tuple[float, float]]:
 def sigma_w_of_std(init_std: float, fan_in: int) -> float:
     """The mean-field sigma_w of weights drawn from N(0, init_std^2) with `fan_in` inputs."""
     return init_std * math.sqrt(fan_in)
+
+
+def centered_sigmoid_critical(sigma_b: float) -> float:
+    """Critical sigma_w of a sigmoid layer whose biases start at -W @ (1/2) (plus N(0, sigma_b^2)).
+
+    sigmoid(z) = 1/2 + tanh(z/2)/2: with the mean removed the layer is, in u = z/2, a tanh layer
+    of gain sigma_w / 4 and bias std sigma_b / 2 (vgmodels.models.init), so the critical gain is
+    4 times tanh's at half the bias std.
+    """
+    return 4.0 * critical_sigma_w("tanh", sigma_b / 2.0)
+
+
+def trainable_depth_boundary(activation: str, sigma_ws, sigma_b: float = 0.0,
+                             factor: float = TRAINABLE_DEPTH_FACTOR) -> list[tuple[float, float]]:  # fmt: skip
+    """(sigma_w, factor x xi_c) pairs: the predicted deepest trainable network along sigma_w
+    (inf at the critical point, where xi_c diverges)."""
+    return [(float(s), factor * depth_scale(activation, float(s), sigma_b)) for s in sigma_ws]

@@ -81,7 +81,7 @@ def parser() -> OneLineParser:
 
 
 def _check_flags(args) -> None:
-    misplaced = {"depths": ("depth", "phase"), "lrs": ("lr",), "sigma_ws": ("phase",)}
+    misplaced = {"depths": ("depth", "phase", "beyond"), "lrs": ("lr",), "sigma_ws": ("phase",)}
     for flag, kinds in misplaced.items():
         if getattr(args, flag) is not None and args.kind not in kinds:
             name = "--" + flag.replace("_", "-")

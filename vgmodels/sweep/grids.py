@@ -13,9 +13,10 @@ from dataclasses import dataclass, replace
 from vgmodels.analysis.meanfield import sigma_w_of_std
 from vgmodels.profiles import Profile, get_profile
 from vgmodels.remedies import Case, get_case
+from vgmodels.sweep.beyond_grid import BEYOND_CASES, BEYOND_DEPTHS, beyond_case
 from vgmodels.training.schedules import phases_for
 
-KINDS = ("depth", "lr", "phase")
+KINDS = ("depth", "lr", "phase", "beyond")
 
 
 @dataclass(frozen=True)
@@ -33,14 +34,18 @@ BUDGETS = {
     "depth": Budget(epochs=10, n_train=20_000, n_val=2_000, n_test=5_000),
     "lr": Budget(epochs=10, n_train=20_000, n_val=2_000, n_test=5_000),
     "phase": Budget(epochs=10, n_train=20_000, n_val=2_000, n_test=5_000),
+    # beyond the sources: 200-layer nets cost 25x a 7-layer one, so fewer samples and epochs
+    "beyond": Budget(epochs=5, n_train=10_000, n_val=2_000, n_test=5_000),
 }
 DEFAULT_CASES = {
     "depth": ("baseline", "relu", "kaiming_relu", "adam", "batchnorm", "layernorm"),
     "lr": ("baseline", "relu", "tanh", "sgd_momentum", "adam", "rmsprop", "batchnorm",
            "kaiming_relu"),
     "phase": ("tanh", "baseline"),
+    "beyond": tuple(BEYOND_CASES),
 }  # fmt: skip
-DEPTHS = {"depth": (2, 3, 5, 7, 10, 15, 20, 30, 50), "phase": (3, 6, 12, 24, 48)}
+DEPTHS = {"depth": (2, 3, 5, 7, 10, 15, 20, 30, 50), "phase": (3, 6, 12, 24, 48),
+          "beyond": BEYOND_DEPTHS}  # fmt: skip
 # half-decade grids per optimizer family; each case's own learning rate is always added
 LRS = {
     "sgd": (1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0),
@@ -128,8 +133,8 @@ def _variant(case: Case, kind: str, values: dict, profile: Profile) -> Case:
 
 def _points(kind: str, case: Case, depths, lrs, sigma_ws) -> list[tuple[dict, str]]:
     """(swept values, key part) of every grid point of one case."""
-    if kind == "depth":
-        return [({"depth": d}, f"d{d}") for d in depths or DEPTHS["depth"]]
+    if kind in ("depth", "beyond"):
+        return [({"depth": d}, f"d{d}") for d in depths or DEPTHS[kind]]
     if kind == "lr":
         return [({"lr": lr}, f"lr{_fmt(lr)}") for lr in lr_grid(case, lrs)]
     _check_plain(case)
@@ -149,7 +154,7 @@ def build_runs(kind: str, cases: list[str], profile: Profile, depths=None, lrs=N
         raise ValueError(f"unknown sweep {kind!r}; accepted: {', '.join(KINDS)}")
     runs = []
     for cid in cases:
-        base = get_case(cid)
+        base = beyond_case(cid) if kind == "beyond" else get_case(cid)
         for values, part in _points(kind, base, depths, lrs, sigma_ws):
             variant = _variant(base, kind, values, profile)
             extra = {"default_lr": base.train.lr} if kind == "lr" else {}

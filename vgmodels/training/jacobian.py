@@ -43,6 +43,9 @@ def hidden_jacobian(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     """(B, N, N): dh_L / dh_1 for each sample of x (B, 784), the model in eval mode."""
     was_training = model.training
     model.eval()  # BatchNorm on its running statistics: a sample's Jacobian is its own
+    kernels = [m for m in model.modules() if getattr(m, "onednn", False)]
+    for m in kernels:  # the oneDNN Linear's autograd Function has no functorch rules; aten has
+        m.onednn = False
     try:
         with torch.no_grad():
             xin = (x - model.in_mean) / model.in_std if model.cfg.standardize_input else x
@@ -54,6 +57,8 @@ def hidden_jacobian(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
         return vmap(jacrev(one))(h1).detach()
     finally:
         model.train(was_training)
+        for m in kernels:
+            m.onednn = True
 
 
 def spectrum_stats(jac: torch.Tensor) -> dict[str, float | None]:
