@@ -108,21 +108,62 @@ def test_gradient_normalization_placement(placement):
     assert (lin.weight.grad - other).abs().max() > 1e-3
 
 
-def test_module_order_of_each_remedy():
-    def order(case_id):
-        layer = DeepMLP(REMEDIES[case_id].model).hidden[0]
-        return [type(m).__name__ for m in layer.children() if not isinstance(m, nn.Identity)]
+def _run_order(model, x):
+    """Class names of the modules that run, in the order their forwards finish (leaves only)."""
+    ran = []
+    leaves = [m for m in model.modules() if not list(m.children())]
+    hooks = [m.register_forward_hook(lambda m, i, o: ran.append(type(m).__name__)) for m in leaves]
+    model(x)
+    for h in hooks:
+        h.remove()
+    return [name for name in ran if name != "Identity"]
 
-    assert order("baseline") == ["Linear", "Sigmoid"]
-    assert order("grad_norm") == ["Linear", "Sigmoid", "GradientNormalization"]
-    assert order("grad_norm_pre") == ["Linear", "GradientNormalization", "Sigmoid"]
-    assert order("batchnorm") == ["Linear", "BatchNorm1d", "Sigmoid"]
-    assert order("mynorm") == ["Linear", "MyNormalization", "Sigmoid"]
-    assert order("sigmoid_boost") == ["Linear", "BoostedSigmoid"]
-    # forward runs the children in the order they are declared
-    assert list(dict(DeepMLP(REMEDIES["grad_norm"].model).hidden[0].named_children())) == [
-        "linear", "gradnorm_pre", "norm", "act", "gradnorm_post",
-    ]  # fmt: skip
+
+@pytest.mark.parametrize(
+    ("case_id", "layer"),
+    [
+        ("baseline", ["Linear", "Sigmoid"]),
+        ("grad_norm", ["Linear", "Sigmoid", "GradientNormalization"]),
+        ("grad_norm_pre", ["Linear", "GradientNormalization", "Sigmoid"]),
+        ("batchnorm", ["Linear", "BatchNorm1d", "Sigmoid"]),
+        ("mynorm", ["Linear", "MyNormalization", "Sigmoid"]),
+        ("layernorm", ["Linear", "LayerNorm", "Sigmoid"]),
+        ("sigmoid_boost", ["Linear", "BoostedSigmoid"]),
+    ],
+)
+def test_modules_run_in_the_order_of_each_remedy(case_id, layer):
+    # the order the forward runs them (forward hooks), not the order they are declared in
+    model = DeepMLP(REMEDIES[case_id].model)
+    assert _run_order(model, torch.rand(4, 784)) == layer * 7 + ["Linear"]
+
+
+def test_resnet_runs_stem_three_residual_blocks_and_head_on_standardized_input():
+    model = DeepMLP(REMEDIES["resnet_bn_relu"].model)
+    block = ["BatchNorm1d", "ReLU", "Linear", "BatchNorm1d", "ReLU", "Linear"]
+    x = torch.rand(4, 784)
+    ran = _run_order(model, x)
+    assert ran == ["Linear"] + block * 3 + ["BatchNorm1d", "ReLU", "Linear"]
+    assert ran.count("Linear") == 8  # 7 hidden (stem + 3 x 2) and the head
+    model.set_input_stats(0.3, 0.35)
+    seen = []
+    model.stem.register_forward_hook(lambda m, i, o: seen.append(i[0]))
+    model(x)
+    torch.testing.assert_close(seen[0], (x - 0.3) / 0.35)
+
+
+def test_layernorm_case_normalizes_each_sample_over_the_width():
+    torch.manual_seed(0)
+    model = DeepMLP(REMEDIES["layernorm"].model)
+    seen = []
+    for layer in model.hidden:
+        layer.norm.register_forward_hook(lambda m, i, o: seen.append(o))
+    model(torch.rand(5, 784))
+    assert len(seen) == 7
+    for out in seen:  # (5, 128): the affine starts at (1, 0), so mean 0, biased variance 1
+        assert out.shape == (5, 128)
+        torch.testing.assert_close(out.mean(1), torch.zeros(5), rtol=0, atol=1e-5)
+        torch.testing.assert_close(out.var(1, unbiased=False), torch.ones(5), rtol=0, atol=1e-3)
+    assert not torch.allclose(seen[0].mean(0), torch.zeros(128), atol=1e-2)  # not over the batch
 
 
 def test_default_init_is_pytorchs():
@@ -138,14 +179,10 @@ def test_new_head_is_a_new_default_initialized_layer():
     old = model.head
     new = model.new_head()
     assert new is model.head and new is not old and model.linears()[-1] is new
-    assert new.weight.abs().max().item() <= 128**-0.5 < 3 * 0.05  # not the N(0, 0.05) init
-
-
-def test_resnet_has_seven_hidden_linears_and_learns_input_stats():
-    model = DeepMLP(REMEDIES["resnet_bn_relu"].model)
-    assert len(model.linears()) == 8
-    model.set_input_stats(0.3, 0.35)
-    assert model.in_mean.item() == pytest.approx(0.3)
+    # PyTorch's default: U(-1/sqrt(128), 1/sqrt(128)), std 1/sqrt(3 x 128) = 0.051, bias too
+    assert new.weight.abs().max().item() <= 128**-0.5
+    assert new.weight.std().item() == pytest.approx((3 * 128) ** -0.5, rel=0.1)
+    assert new.bias.abs().max().item() > 0  # the N(0, 0.05) init leaves biases at 0
 
 
 def test_flops_per_sample_counts_forward_and_both_backward_matmuls():
@@ -215,9 +252,3 @@ def test_flops_of_a_partly_grown_partly_frozen_network():
     cfg = ModelConfig()
     want = 2 * 784 * 128 * 1 + 2 * 128 * 128 * 2 + 2 * 128 * 10 * 3
     assert flops_per_sample(cfg, 2, (1,)) == want == 273920
-
-
-def test_layernorm_normalizes_over_the_width():
-    model = DeepMLP(REMEDIES["layernorm"].model)
-    norms = [layer.norm for layer in model.hidden]
-    assert all(isinstance(n, nn.LayerNorm) and n.normalized_shape == (128,) for n in norms)
