@@ -1,8 +1,10 @@
-"""Open a page in real headless Chromium over the DevTools pipe: console errors and a screenshot."""
+"""Open a page in real headless Chromium over the DevTools pipe: console errors, a screenshot, and
+each figure as decoded and drawn (waited for by a promise in the page, never by a sleep)."""
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import select
@@ -95,8 +97,18 @@ def errors_of(events: list[dict]) -> list[str]:
     return out
 
 
-def open_page(url: str, width: int = 1280, height: int = 1000, timeout: float = 60.0):
-    """(errors, png bytes) of `url` rendered in headless Chromium."""
+DECODED = """
+Promise.all([...document.images].map(img => img.decode().then(() => true, () => false).then(ok => {
+  const r = img.getBoundingClientRect();
+  return {src: img.getAttribute("src"), ok, natural: img.naturalWidth, width: r.width,
+          height: r.height, x: r.left + window.scrollX, y: r.top + window.scrollY};
+}))).then(list => JSON.stringify(list))
+"""
+
+
+@contextlib.contextmanager
+def _page(url: str, width: int, height: int, timeout: float):
+    """(pipe, session) of a loaded page in headless Chromium; closes it on exit."""
     exe = chromium_path()
     if exe is None:
         raise FileNotFoundError("chromium not found; install the Debian package chromium")
@@ -115,28 +127,55 @@ def open_page(url: str, width: int = 1280, height: int = 1000, timeout: float = 
     os.close(from_chrome_w)
     pipe = _Pipe(to_chrome_w, from_chrome_r)
     try:
-        target = pipe.call("Target.createTarget", {"url": "about:blank"}, timeout=timeout)[
-            "targetId"
-        ]
-        session = pipe.call("Target.attachToTarget", {"targetId": target, "flatten": True})[
-            "sessionId"
-        ]
+        target = pipe.call("Target.createTarget", {"url": "about:blank"}, timeout=timeout)
+        session = pipe.call(
+            "Target.attachToTarget", {"targetId": target["targetId"], "flatten": True}
+        )["sessionId"]
         for domain in ("Runtime", "Log", "Network", "Page"):
             pipe.call(f"{domain}.enable", session=session)
         pipe.call("Emulation.setDeviceMetricsOverride",
                   {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False}, session)  # fmt: skip
         pipe.call("Page.navigate", {"url": url}, session)
         pipe.wait_for("Page.loadEventFired", timeout)
-        time.sleep(0.5)  # let late console messages arrive
-        shot = pipe.call("Page.captureScreenshot", {"format": "png"}, session)
+        yield pipe, session
         try:
             pipe.call("Browser.close", timeout=5)
         except (TimeoutError, RuntimeError):
             pass
-        return errors_of(pipe.events), base64.b64decode(shot["data"])
     finally:
         os.close(to_chrome_w)
         os.close(from_chrome_r)
         proc.kill()
         proc.wait()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+def _settled(pipe: _Pipe, session: str, timeout: float) -> list[dict]:
+    """Waits until every image has decoded or failed (a promise in the page, no sleep); the
+    answer comes after every message the page sent before it, so none is missed."""
+    res = pipe.call("Runtime.evaluate", {"expression": DECODED, "awaitPromise": True,
+                                         "returnByValue": True}, session, timeout)  # fmt: skip
+    return json.loads(res["result"]["value"])
+
+
+def open_page(url: str, width: int = 1280, height: int = 1000, timeout: float = 60.0):
+    """(errors, png bytes) of `url` rendered in headless Chromium."""
+    with _page(url, width, height, timeout) as (pipe, session):
+        _settled(pipe, session, timeout)
+        shot = pipe.call("Page.captureScreenshot", {"format": "png"}, session)
+        return errors_of(pipe.events), base64.b64decode(shot["data"])
+
+
+def render_figures(url: str, width: int = 1280, timeout: float = 60.0):
+    """(errors, [{src, ok, natural, width, height, png}]): each image as Chromium decoded and
+    drew it, its pixels captured from the page at its place."""
+    with _page(url, width, 1000, timeout) as (pipe, session):
+        images = _settled(pipe, session, timeout)
+        for im in images:
+            im["png"] = None
+            if im["ok"] and im["width"] >= 1 and im["height"] >= 1:
+                clip = {k: im[k] for k in ("x", "y", "width", "height")} | {"scale": 1}
+                shot = pipe.call("Page.captureScreenshot", {"format": "png", "clip": clip,
+                                 "captureBeyondViewport": True}, session)  # fmt: skip
+                im["png"] = base64.b64decode(shot["data"])
+        return errors_of(pipe.events), images

@@ -24,7 +24,7 @@ from vgmodels.report.render import build_site, missing_references
 from vgmodels.results import by_case
 from vgmodels.training.trainer import train_case
 
-from .chromium import chromium_path, open_page
+from .chromium import chromium_path, open_page, render_figures
 
 FIXTURE_CASES = ("depth3", "baseline", "adam", "batchnorm", "relu_std1", "layerwise_paper")
 MISSING = [c for c in REMEDIES if c not in FIXTURE_CASES]
@@ -53,19 +53,31 @@ def site(records, tmp_path_factory):
     return out
 
 
-def test_every_figure_exists_and_is_referenced(site):
+def expected_figures(records) -> set[str]:
+    """The figure files the fixture's cases call for, derived from the cases (not today's count):
+    the two intro figures, one curves figure per family with records, the four all-case figures
+    and the schedule, plus the layer-wise section's growth figure when a layer-wise case ran."""
+    from vgmodels.remedies import FAMILIES
+
+    fams = {REMEDIES[r["case"]].family for r in records} - {"problem"}
+    names = {"derivatives.svg", "depth.svg", "grad-layer.svg", "heatmaps.png", "saturation.svg",
+             "time.svg", "schedule.svg"} | {f"family-{f}.svg" for f in fams if f in FAMILIES}  # fmt: skip
+    if any(r["case"].startswith("layerwise") for r in records):
+        names.add("layerwise-growth.svg")
+    return names
+
+
+def test_every_figure_exists_and_is_referenced(site, records):
     html = (site / "index.html").read_text()
-    figures = sorted(p.name for p in (site / "figures").iterdir())
-    # derivatives, depth, the 4 families with records, grad-layer, heatmaps, saturation, time,
-    # schedule, and the layer-wise section's growth figure: a family whose cases are all missing
-    # gets no curves figure
-    assert len(figures) == 12
+    figures = {p.name for p in (site / "figures").iterdir()}
+    assert figures == expected_figures(records)
     for name in figures:
-        assert f'src="figures/{name}"' in html
+        assert html.count(f'src="figures/{name}"') == 1, name
     assert missing_references(html, site) == []
-    assert html.count('<figure id="fig-') == 12
+    n = len(figures)
+    assert html.count('<figure id="fig-') == n
+    assert f"Figure {n}." in html and f"Figure {n + 1}." not in html
     assert (site / ".nojekyll").exists() and (site / "results.json").exists()
-    assert "Figure 12." in html and "Table 5." in html and "Figure 13." not in html
 
 
 def test_diverged_and_missing_cases_are_shown(site):
@@ -98,10 +110,10 @@ def test_pdf_pages_and_case_ids(site):
     from pypdf import PdfReader
 
     reader = PdfReader(io.BytesIO((site / "report.pdf").read_bytes()))
-    assert 10 <= len(reader.pages) <= 20
     text = " ".join(page.extract_text() for page in reader.pages)
-    for cid in REMEDIES:
-        assert cid in text, cid
+    words = set(re.findall(r"[\w.]+", text))
+    for cid in REMEDIES:  # every case, present or missing, by its own id as a whole word
+        assert cid in words, cid
 
 
 def test_figures_are_reproducible(records, tmp_path):
@@ -143,6 +155,13 @@ def test_failed_render_keeps_the_old_site(records, tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["site"]  # no temporary folder left behind
 
 
+def _uniform(png: bytes) -> bool:
+    from PIL import Image
+
+    lo, hi = Image.open(io.BytesIO(png)).convert("L").getextrema()
+    return hi - lo < 16
+
+
 @pytest.mark.browser
 @pytest.mark.skipif(chromium_path() is None, reason="chromium is installed by `make test`")
 def test_html_in_headless_chromium(site):
@@ -151,10 +170,33 @@ def test_html_in_headless_chromium(site):
     errors, png = open_page((site / "index.html").as_uri())
     assert errors == []
     img = Image.open(io.BytesIO(png)).convert("L")
-    lo, hi = img.getextrema()
-    assert img.size == (1280, 1000) and hi - lo > 100  # text on paper, not a blank page
-    histogram = img.histogram()
-    assert max(histogram) < 0.9 * sum(histogram)
+    assert img.size == (1280, 1000) and not _uniform(png)  # text on paper, not a blank page
+    errors, images = render_figures((site / "index.html").as_uri())
+    assert errors == []
+    srcs = {im["src"] for im in images}
+    assert srcs == {f"figures/{p.name}" for p in (site / "figures").iterdir()}
+    for im in images:  # each figure decodes, has a size on the page and is not one colour
+        assert im["ok"] and im["natural"] > 0, im["src"]
+        assert im["width"] > 100 and im["height"] > 50, im["src"]
+        assert not _uniform(im["png"]), im["src"]
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(chromium_path() is None, reason="chromium is installed by `make test`")
+def test_the_browser_check_catches_a_corrupt_and_a_blank_figure(site, tmp_path):
+    page = tmp_path / "page"
+    shutil.copytree(site, page)
+    svgs = sorted((page / "figures").glob("*.svg"))
+    svgs[0].write_text(svgs[0].read_text()[: len(svgs[0].read_text()) // 2])  # cut: undecodable
+    blank = '<svg xmlns="http://www.w3.org/2000/svg" width="400" height="200"></svg>'
+    svgs[1].write_text(blank)  # decodes, draws nothing
+    errors, images = render_figures((page / "index.html").as_uri())
+    by_src = {im["src"]: im for im in images}
+    corrupt, empty = by_src[f"figures/{svgs[0].name}"], by_src[f"figures/{svgs[1].name}"]
+    assert not corrupt["ok"] or corrupt["natural"] == 0
+    assert empty["ok"] and _uniform(empty["png"])
+    good = by_src[f"figures/{svgs[2].name}"]
+    assert good["ok"] and not _uniform(good["png"])
 
 
 def test_speed_caption_states_the_measured_ratio_and_the_products_floor(records):
@@ -330,16 +372,21 @@ def test_findings_name_no_best_of_failures_and_mark_every_comparison(site, recor
     # 3 seeds a side: the permutation test cannot go below 2 / C(6, 3) = 0.10
     assert smallest_p(3, 3) == pytest.approx(0.1)
     assert "the smallest possible p is 0.10" in html and "p &lt; 0.05" not in html
-    assert "Pitfalls: none is a remedy: relu_std1 fails (diverged (3/3)" in html
+    assert "Pitfalls: none is a remedy: relu_std1 fails (diverged; test accuracy" in html
 
 
 def test_every_reference_is_cited_and_listed(site):
     from vgmodels.analysis.references import REFERENCES
 
     html = (site / "index.html").read_text()
-    for n, ref in enumerate(REFERENCES, 1):
-        assert f'<li id="ref-{n}">' in html
-        assert f'<a href="#ref-{n}">{n}</a>' in html, ref.key
+    listed = re.findall(r'<li id="ref-(\d+)">', html)
+    assert listed == [str(n) for n in range(1, len(REFERENCES) + 1)]
+    cited = set(re.findall(r'<a href="#ref-(\d+)">\1</a>', html))
+    assert cited == set(listed)  # each citation resolves to a listed entry, each entry is cited
+    body = re.sub(r"<[^>]+>", "", html.split('id="references"')[0])
+    assert re.findall(r"\[\d+(?:, \d+)*\]", body) != []
+    for group in re.findall(r"\[(\d+(?:, \d+)*)\]", body):  # no [n] left unlinked or unlisted
+        assert set(group.split(", ")) <= set(listed), group
 
 
 def test_ranking_lists_every_case_with_records_by_mean(records):

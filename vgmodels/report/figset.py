@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +15,9 @@ from vgmodels.analysis.references import cite
 from vgmodels.analysis.summary import PUBLISHED_MLP, CaseSummary, family_cases, mean_layer_matrix
 from vgmodels.remedies import FAMILIES
 from vgmodels.report import figures as F
+from vgmodels.report.prose import prose
+from vgmodels.report.tables import off_budget
+from vgmodels.report.text import budgets
 
 WIDTH = 7.0  # inches: the A4 text width
 plt.rcParams.update({
@@ -128,55 +132,74 @@ def schedule_caption(s: dict[str, CaseSummary], cases: tuple[str, ...]) -> str:
     return ". ".join(parts) + "."
 
 
-def make_figures(s: dict[str, CaseSummary], out: Path, profile_epochs: int) -> list[Figure]:
-    """Draw every figure of the report into `out`; returns them in reading order."""
-    out.mkdir(parents=True, exist_ok=True)
-    figs: list[Figure] = []
-    base = s["baseline"]
+def _long(s: dict[str, CaseSummary], cases: list[CaseSummary]) -> list[CaseSummary]:
+    """The cases that trained more epochs than the common budget (drawn on their own axis)."""
+    _, other = off_budget(s)
+    main = budgets({c: x.records for c, x in s.items()})["main"]
+    return [c for c in cases if other.get(c.case, 0) > main]
 
-    fig, ax = plt.subplots(figsize=(WIDTH, 2.8))
-    F.draw_activation_derivatives(ax)
-    figs.append(Figure("derivatives", _save(fig, out, "derivatives.svg"), "Derivatives of the activations",
-                       "The chain rule multiplies one such factor per layer: sigmoid's is at most 0.25, so "
-                       "seven layers shrink a gradient by at least 0.25^7 (6e-5) before the weights add their own factor."))  # fmt: skip
 
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(WIDTH, 2.7))
-    depth = [s["depth3"], s["depth5"], base]
-    F.draw_curves(a1, depth, "val_acc", "validation accuracy")
-    F.draw_grad_vs_layer(a2, depth, epoch=1)
-    a1.legend(fontsize=7)
-    fig.tight_layout()
-    figs.append(Figure("depth", _save(fig, out, "depth.svg"), "The problem: depth 3, 5 and 7",
-                       "Left: validation accuracy per epoch (mean over seeds). Right: mean gradient norm of "
-                       "each Linear weight in epoch 1, log scale; the deeper the sigmoid network, the "
-                       "smaller the gradient that reaches its first layers. " + PUBLISHED_LINE))  # fmt: skip
+def _smoothing(cases: list[CaseSummary]) -> str:
+    """The cases trained with label smoothing, and the loss floor it sets (ten classes)."""
+    out = []
+    for c in cases:
+        eps = (c.records[0].get("config") or {}).get("train", {}).get("label_smoothing") or 0
+        if not c.missing and eps > 0:
+            hi, lo = 1 - eps + eps / 10, eps / 10  # the smoothed target of the true / other class
+            floor = -hi * math.log(hi) - 9 * lo * math.log(lo)
+            out.append(f"{c.case} trains with label smoothing {eps:g}, so its training loss "
+                       f"cannot fall below {floor:.2f}")  # fmt: skip
+    return "; ".join(out)
 
-    groups = family_cases()
-    for fam, label in FAMILIES.items():
-        if fam == "problem" or not _present(s, groups[fam]):
+
+def family_figure(s: dict[str, CaseSummary], fam: str, label: str, out: Path) -> Figure:
+    """Loss and validation accuracy of a family; cases with a longer budget on a second row."""
+    base, cases = s["baseline"], [s[c] for c in family_cases()[fam]]
+    long = _long(s, cases)
+    rows = [[c for c in cases if c not in long]] + ([long] if long else [])
+    rows = [r for r in rows if r]
+    fig, axes = plt.subplots(len(rows), 2, figsize=(WIDTH, 2.6 * len(rows)), squeeze=False)
+    high = []
+    for (a1, a2), row in zip(axes, rows, strict=True):
+        high += F.draw_curves(a1, row, "train_loss", "training loss", baseline=base)
+        F.draw_curves(a2, row, "val_acc", "validation accuracy", baseline=base,
+                      published=fam == "modern")  # fmt: skip
+    fig.tight_layout(rect=(0, 0.08 / len(rows), 1, 1))
+    _legend_below(fig, axes.flat, ncol=min(6, len(cases) + 1))
+    return Figure(f"family-{fam}", _save(fig, out, f"family-{fam}.svg"), f"Curves: {label}",
+                  prose("family_caption", high=high, top=F.LOSS_TOP, long=[c.case for c in long],
+                        diverged=[c.case for c in cases if c.diverged], published=fam == "modern",
+                        smoothing=_smoothing(cases), published_line=PUBLISHED_LINE))  # fmt: skip
+
+
+def _zeros(cases: list[CaseSummary], epoch: int = 1) -> list[str]:
+    """'zero_init: layers 1–7': the layers whose gradient norm is 0 at `epoch`, not drawable on a log axis."""
+    out = []
+    for c in cases:
+        if c.missing:
             continue
-        cases = [s[c] for c in groups[fam]]
-        fig, (a1, a2) = plt.subplots(1, 2, figsize=(WIDTH, 2.6))
-        high = F.draw_curves(a1, cases, "train_loss", "training loss", baseline=base)
-        F.draw_curves(a2, cases, "val_acc", "validation accuracy", baseline=base)
-        fig.tight_layout(rect=(0, 0.08, 1, 1))
-        _legend_below(fig, [a1, a2], ncol=min(6, len(cases) + 1))
-        loss = (f"log scale, since {_and(high)} go{'es' if len(high) == 1 else ''} above "
-                f"{F.LOSS_TOP:g}" if high else f"axis cut at {F.LOSS_TOP:g}")  # fmt: skip
-        diverged = [c.case for c in cases if c.diverged]
-        cross = (f" A cross marks where a diverged run stopped ({_and(diverged)}); “NaN” at the top "
-                 "edge: it has no finite value to draw." if diverged else "")  # fmt: skip
-        figs.append(Figure(f"family-{fam}", _save(fig, out, f"family-{fam}.svg"), f"Curves: {label}",
-                           f"Training loss (left; {loss}; the dotted line is chance loss, ln 10 = 2.30) "
-                           "and validation accuracy (right) per epoch, mean over seeds; the sigmoid "
-                           f"baseline dashed in grey.{cross} " + PUBLISHED_LINE))  # fmt: skip
+        m = mean_layer_matrix(c.records, "grad_norm")
+        if m.size:
+            zero = [i + 1 for i, v in enumerate(m[:, min(epoch, m.shape[1]) - 1]) if v == 0]
+            if zero:
+                out.append(f"{c.case}: layer{'s' if len(zero) > 1 else ''} "
+                           + (f"{zero[0]}–{zero[-1]}" if len(zero) > 1 else f"{zero[0]}"))  # fmt: skip
+    return out
 
+
+def grad_layer_figure(s: dict[str, CaseSummary], out: Path) -> Figure:
+    """Gradient norm against layer in epoch 1, one panel per family."""
     fig = _family_grid(s, lambda ax, cases, b: F.draw_grad_vs_layer(ax, cases, 1, baseline=b))
-    figs.append(Figure("grad-layer", _save(fig, out, "grad-layer.svg"), "Gradient norm against layer, epoch 1",
-                       "Mean gradient norm of each Linear weight during the first epoch (layer 1 next to "
-                       "the input, the last is the output layer; before any clipping), log scale, with the baseline dashed. "
-                       "A flat line means gradients reach the first layers undiminished."))  # fmt: skip
+    return Figure(
+        "grad-layer",
+        _save(fig, out, "grad-layer.svg"),
+        "Gradient norm against layer, epoch 1",
+        prose("grad_layer_caption", zeros=_zeros(list(s.values()))),
+    )
 
+
+def heatmap_figure(s: dict[str, CaseSummary], out: Path) -> Figure:
+    """Gradient norm per layer and epoch, one panel per case, one log colour scale."""
     order = list(s.values())
     vmin, vmax = F.log_range(order)
     cols = 6
@@ -191,12 +214,17 @@ def make_figures(s: dict[str, CaseSummary], out: Path, profile_epochs: int) -> l
     if im is not None:
         cax = fig.add_axes((0.945, 0.15, 0.015, 0.7))
         fig.colorbar(im, cax=cax).set_label("grad norm", fontsize=7)
-    figs.append(Figure("heatmaps", _save(fig, out, "heatmaps.png"), "Gradient norm per layer and epoch",
-                       f"One panel per case: rows are the {layer_counts(s)} and the output layer "
-                       "(top = input side), columns the epochs; one log colour scale for all (values beyond it take the end "
-                       "colours). White cells: no gradient (a layer frozen or not yet grown, or exactly zero) "
-                       "or a diverged run."))  # fmt: skip
+    return Figure(
+        "heatmaps",
+        _save(fig, out, "heatmaps.png"),
+        "Gradient norm per layer and epoch",
+        prose("heatmap_caption", layers=layer_counts(s)),
+    )
 
+
+def saturation_figure(s: dict[str, CaseSummary], out: Path) -> Figure:
+    """Saturated and dead units per layer after the last epoch."""
+    order = list(s.values())
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(WIDTH, 2.7))
     F.draw_layer_profile(a1, order, "saturation", "saturated fraction (sigmoid, tanh)")
     F.draw_layer_profile(a2, order, "dead", "dead-unit fraction (ReLU family)")
@@ -206,18 +234,28 @@ def make_figures(s: dict[str, CaseSummary], out: Path, profile_epochs: int) -> l
         else:
             ax.text(0.5, 0.5, "no case above 2% in any layer", ha="center", transform=ax.transAxes)
     fig.tight_layout()
-    figs.append(Figure("saturation", _save(fig, out, "saturation.svg"), "Saturation and dead units per layer",
-                       "On a fixed probe batch after the last epoch. Left: fraction of sigmoid/tanh outputs "
-                       "beyond 0.99 of their range. Right: fraction of ReLU-family units inactive for every "
-                       "probe sample. Cases below 2% in every layer are left out."))  # fmt: skip
-
-    fig = _family_grid(
-        s, lambda ax, cases, b: F.draw_acc_vs_time(ax, cases, baseline=b), sharey=True
+    return Figure(
+        "saturation",
+        _save(fig, out, "saturation.svg"),
+        "Saturation and dead units per layer",
+        prose("saturation_caption"),
     )
-    figs.append(Figure("time", _save(fig, out, "time.svg"), "Accuracy against wall time",
-                       "Validation accuracy against cumulative training seconds on this machine (mean over "
-                       "seeds; evaluation time left out), the baseline dashed."))  # fmt: skip
 
+
+def time_figure(s: dict[str, CaseSummary], out: Path) -> Figure:
+    """Validation accuracy against wall time, one panel per family."""
+    fig = _family_grid(s, lambda ax, cases, b: F.draw_acc_vs_time(ax, cases, baseline=b))
+    machines = sorted({r["device_name"] for x in s.values() for r in x.records})
+    return Figure(
+        "time",
+        _save(fig, out, "time.svg"),
+        "Accuracy against wall time",
+        prose("time_caption", machines=machines),
+    )
+
+
+def schedule_figure(s: dict[str, CaseSummary], out: Path) -> Figure:
+    """Which layers learn or are frozen in each phase of the two layer-wise schedules."""
     schedules = ("layerwise_paper", "layerwise_greedy")
     fig, axes = plt.subplots(len(schedules), 1, figsize=(WIDTH, 3.6))
     for ax, cid in zip(axes, schedules, strict=True):
@@ -228,8 +266,39 @@ def make_figures(s: dict[str, CaseSummary], out: Path, profile_epochs: int) -> l
             continue
         F.draw_schedule(ax, summ.records[0].get("phases") or [], cid)
     fig.tight_layout()
-    figs.append(Figure("schedule", _save(fig, out, "schedule.svg"), "Layer-wise schedules",
-                       "Which hidden layers learn (blue) or are frozen (grey) in each phase, numbered "
-                       "above the bars; layers not yet grown are blank. The output layer always learns. "
-                       + schedule_caption(s, schedules)))  # fmt: skip
+    return Figure(
+        "schedule",
+        _save(fig, out, "schedule.svg"),
+        "Layer-wise schedules",
+        prose("schedule_caption", phases=schedule_caption(s, schedules)),
+    )
+
+
+def intro_figures(s: dict[str, CaseSummary], out: Path) -> list[Figure]:
+    """The activation derivatives and the depth figure."""
+    fig, ax = plt.subplots(figsize=(WIDTH, 2.8))
+    F.draw_activation_derivatives(ax)
+    figs = [Figure("derivatives", _save(fig, out, "derivatives.svg"),
+                   "Derivatives of the activations", prose("derivatives_caption"))]  # fmt: skip
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(WIDTH, 2.7))
+    depth = [s["depth3"], s["depth5"], s["baseline"]]
+    F.draw_curves(a1, depth, "val_acc", "validation accuracy")
+    F.draw_grad_vs_layer(a2, depth, epoch=1)
+    a1.legend(fontsize=7)
+    fig.tight_layout()
+    figs.append(Figure("depth", _save(fig, out, "depth.svg"), "The problem: depth 3, 5 and 7",
+                       prose("depth_caption", zeros=_zeros(depth))))  # fmt: skip
+    return figs
+
+
+def make_figures(s: dict[str, CaseSummary], out: Path, profile_epochs: int) -> list[Figure]:
+    """Draw every figure of the report into `out`; returns them in reading order."""
+    out.mkdir(parents=True, exist_ok=True)
+    figs = intro_figures(s, out)
+    groups = family_cases()
+    for fam, label in FAMILIES.items():
+        if fam != "problem" and _present(s, groups[fam]):
+            figs.append(family_figure(s, fam, label, out))
+    figs += [grad_layer_figure(s, out), heatmap_figure(s, out), saturation_figure(s, out),
+             time_figure(s, out), schedule_figure(s, out)]  # fmt: skip
     return figs

@@ -77,8 +77,9 @@ def draw_activation_derivatives(ax) -> None:
 
 
 def draw_curves(
-    ax, summaries: list[CaseSummary], key: str, ylabel: str, baseline=None, refs=True
-) -> list[str]:
+    ax, summaries: list[CaseSummary], key: str, ylabel: str, baseline=None, refs=True,
+    published=False,
+) -> list[str]:  # fmt: skip
     """Mean over seeds of a per-epoch quantity for each case; the baseline dashed in grey.
 
     A loss above LOSS_TOP switches the axis to a log scale; returns the cases that went above it.
@@ -102,7 +103,7 @@ def draw_curves(
     if key.endswith("acc"):
         ax.set_ylim(0, 1)
         if refs:
-            _refs(ax, published=True)
+            _refs(ax, published=published)
     elif key.endswith("loss"):
         ax.axhline(math.log(10), color="0.75", linewidth=0.8, linestyle=":")
         if high:

@@ -73,6 +73,19 @@ def _accuracy_figure(groups, cases, out: Path) -> Figure:
                   "28 steps solid, 196 steps dashed. The dotted line is chance.")  # fmt: skip
 
 
+def _fading(groups, cases) -> str:
+    """What the panels show, from the data: step 1's gradient over step T's at the last epoch."""
+    ratios = {c: ratio_at(groups[c], -1) for c in cases}
+    ratios = {c: r for c, r in ratios.items() if r is not None}
+    if not ratios:
+        return ""
+    below = [c for c, r in ratios.items() if r < 1]
+    said = "; ".join(f"{c} {g(r)}" for c, r in ratios.items())
+    return (f"Step 1's gradient over step T's after the last epoch: {said}. A ratio below 1 (a "
+            "darker top than bottom) is the gradient fading on its way back to the first steps: "
+            + (f"{', '.join(below)}" if below else "no case") + " here.")  # fmt: skip
+
+
 def _heatmap_figure(groups, cases, out: Path) -> Figure:
     lengths = [s for s, suf in LENGTHS.items() if any(f"{a}{suf}" in cases for a in ARCHS)]
     mats = {c: time_matrix(groups[c]) for c in cases}
@@ -100,8 +113,7 @@ def _heatmap_figure(groups, cases, out: Path) -> Figure:
                   "‖∂L/∂h_t‖ on the probe batch after each epoch (geometric mean over seeds): "
                   "rows of a panel are the steps (step 1, the first pixels read, on top), columns "
                   "the epochs; one log colour scale for all panels (values beyond it take the end "
-                  "colours). A dark top and a bright bottom: the gradient reaches the last steps "
-                  "and vanishes on its way back to the first.")  # fmt: skip
+                  "colours). " + _fading(groups, cases))  # fmt: skip
 
 
 def _profile_figure(groups, cases, out: Path) -> Figure:

@@ -47,14 +47,17 @@ def draw_lr_curves(ax, acc: pd.DataFrame, fair: pd.DataFrame) -> None:
 def draw_rank_change(ax, fair: pd.DataFrame) -> None:
     """Each case's rank at its default learning rate (left) and at its own best (right)."""
     n = len(fair)
+    # tied ranks share a number but get their own row, so no two labels print over each other
+    row0 = fair["acc_default"].rank(ascending=False, method="first")
+    row1 = fair["acc_best"].rank(ascending=False, method="first")
     for case, f in fair.iterrows():
-        r0, r1 = f["rank_default"], f["rank_tuned"]
-        moved = r0 != r1
+        r0, r1 = row0[case], row1[case]
+        moved = f["rank_default"] != f["rank_tuned"]
         ax.plot([0, 1], [r0, r1], marker="o", markersize=3, color="tab:blue" if moved else "0.6",
                 linewidth=1.2 if moved else 0.8)  # fmt: skip
-        ax.annotate(f"{case} {r0}", (0, r0), xytext=(-4, 0), textcoords="offset points",
+        ax.annotate(f"{case} {f['rank_default']}", (0, r0), xytext=(-4, 0), textcoords="offset points",
                     ha="right", va="center", fontsize=6.5)  # fmt: skip
-        ax.annotate(f"{r1} {case}", (1, r1), xytext=(4, 0), textcoords="offset points",
+        ax.annotate(f"{f['rank_tuned']} {case}", (1, r1), xytext=(4, 0), textcoords="offset points",
                     ha="left", va="center", fontsize=6.5)  # fmt: skip
     ax.set_xlim(-1.2, 2.2)
     ax.set_ylim(n + 0.5, 0.5)

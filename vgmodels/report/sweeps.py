@@ -68,7 +68,7 @@ def lr_part(records: list[dict], figs: Path, threshold: float = LEARNS) -> dict:
     fair = ST.lr_fairness(acc)
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(WIDTH, 2.9), width_ratios=(1.5, 1))
     SF.draw_lr_curves(a1, acc, fair)
-    a1.legend(fontsize=6.5, loc="upper left", ncol=2)
+    a1.legend(fontsize=6.5, loc="upper center", ncol=4, bbox_to_anchor=(0.5, -0.22))
     SF.draw_rank_change(a2, fair)
     fig.tight_layout()
     figure = Figure("lr-fairness", _save(fig, figs, "lr-fairness.svg"),
