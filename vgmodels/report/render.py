@@ -24,6 +24,7 @@ from vgmodels.report.partition import partition
 from vgmodels.report.section_data import SDAGD_DEPTHS, present
 from vgmodels.report.site_folder import OutFolderError, check_replaceable, make_temporary, swap_in
 from vgmodels.report.text import budgets, machines
+from vgmodels.report.tidy_files import write_tidy
 from vgmodels.report.walltime import wall_info, wall_text
 from vgmodels.results import by_case, write_json_atomic
 
@@ -189,6 +190,7 @@ def build_site(
         html_text = render_html(records, speed, bench_info, tmp, has_pdf=pdf)
         (tmp / "index.html").write_text(html_text)
         (tmp / ".nojekyll").write_text("")
+        write_tidy(records, tmp)  # results.parquet, results.csv.gz: every epoch and layer
         write_json_atomic(
             tmp / "results.json",
             {"vgmodels": bench_info, "records": records, "speed": speed},

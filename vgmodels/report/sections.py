@@ -16,8 +16,10 @@ from vgmodels.analysis.verdicts import (
     NOT_RUN,
     REPRODUCED,
 )
+from vgmodels.report.beyond_section import beyond_section
 from vgmodels.report.layerwise_section import layerwise_section
 from vgmodels.report.provenance_section import provenance_section
+from vgmodels.report.published import published_section
 from vgmodels.report.recurrent_section import recurrent_section
 from vgmodels.report.sdagd_section import sdagd_section
 from vgmodels.report.sweeps import sweeps_section
@@ -113,4 +115,6 @@ def build(
         "recurrent": recurrent_section(groups, fig_dir),
         "sdagd": sdagd_section(groups, fig_dir, surfaces),
         "sweeps": sweeps_section(list(swept), fig_dir) if swept else None,
+        "beyond": beyond_section(list(swept), fig_dir),
+        "published": published_section(records, fig_dir),
     }
