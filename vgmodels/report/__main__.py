@@ -7,6 +7,7 @@ from pathlib import Path
 
 from vgmodels.cli import OneLineParser, fail
 from vgmodels.data import PROJECT_ROOT
+from vgmodels.report.floor import floor_info, floor_text
 from vgmodels.report.partition import partition
 from vgmodels.report.render import RenderError, build_site
 from vgmodels.results import ResultsError, load_results
@@ -52,6 +53,9 @@ def main(argv: list[str] | None = None) -> int:
         fail(PROG, str(e))
     except OSError as e:
         fail(PROG, f"--out {args.out}: {e.strerror or e}{f' ({e.filename})' if e.filename else ''}")
+    floor = floor_text(floor_info(partition(records)[0], info))
+    if floor:
+        print(f"{PROG}: {floor}")
     print(out / "index.html")
     if not args.no_pdf:
         print(out / "report.pdf")

@@ -20,6 +20,7 @@ from vgmodels import __version__
 from vgmodels.analysis.references import link_citations
 from vgmodels.analysis.surfaces import compare
 from vgmodels.report.context import report_context
+from vgmodels.report.floor import floor_info, floor_text
 from vgmodels.report.partition import partition
 from vgmodels.report.section_data import SDAGD_DEPTHS, present
 from vgmodels.report.site_folder import OutFolderError, check_replaceable, make_temporary, swap_in
@@ -146,6 +147,9 @@ def render_html(
     template = _environment().get_template("report.html")
     seconds = bench_info.setdefault("render_seconds", time.perf_counter() - t0)
     context["setup"].append(("Wall time", wall_text(info["wall"], seconds)))
+    floor = floor_text(floor_info(main, bench_info))
+    if floor:
+        context["setup"].append(("Against the fp32 floor", floor))
     return template.render(version=__version__, has_pdf=has_pdf, info=info, **context)
 
 
