@@ -8,8 +8,9 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBS := dataset-fashion-mnist chromium poppler-utils fonts-dejavu-core
 PROFILE ?= quick
 RESULTS := results/bench-$(PROFILE).json
+REPORT := results/site
 
-.PHONY: report test install system bench baselines lint clean
+.PHONY: report test install system bench baselines lint clean publish
 
 install: system $(STAMP)
 
@@ -27,11 +28,21 @@ bench: install
 	mkdir -p results
 	$(PY) -m pytest bench/ -p no:cacheprovider --vg-profile $(PROFILE) --benchmark-json $(RESULTS)
 
+# Your run's report in its own folder; site/ (the published study) is left as it is.
 report: bench
-	$(PY) -m vgmodels.report --results $(RESULTS) --out site  # ends with the paths of index.html and report.pdf
+	$(PY) -m vgmodels.report --results $(RESULTS) --out $(REPORT)  # ends with the paths of index.html and report.pdf
+	@echo "Your report: $(REPORT)/index.html (the published study stays in site/; make publish rebuilds it)"
+
+# Republish the study on purpose: the paper profile (resumed from results/runs/paper), with the
+# paper300 runs and the sweeps where present, rendered into site/.
+publish: install
+	mkdir -p results
+	$(PY) -m pytest bench/ -p no:cacheprovider --vg-profile paper --vg-resume --benchmark-json results/bench-paper.json
+	$(PY) -m vgmodels.report --results results/bench-paper.json $(wildcard results/runs/paper300 results/sweeps) --out site
 
 test: install
 	$(PY) -m ruff check vgmodels bench tests
+	$(VENV)/bin/actionlint .github/workflows/*.yml
 	$(PY) -m pytest tests
 	mkdir -p results
 	$(PY) -m pytest bench/ -p no:cacheprovider --vg-profile smoke \
