@@ -143,8 +143,10 @@ def _smoothing(cases: list[CaseSummary]) -> str:
     """The cases trained with label smoothing, and the loss floor it sets (ten classes)."""
     out = []
     for c in cases:
+        if c.missing:
+            continue
         eps = (c.records[0].get("config") or {}).get("train", {}).get("label_smoothing") or 0
-        if not c.missing and eps > 0:
+        if eps > 0:
             hi, lo = 1 - eps + eps / 10, eps / 10  # the smoothed target of the true / other class
             floor = -hi * math.log(hi) - 9 * lo * math.log(lo)
             out.append(f"{c.case} trains with label smoothing {eps:g}, so its training loss "
