@@ -116,6 +116,43 @@ REFERENCES = [
         "encoder–decoder for statistical machine translation. EMNLP 2014, 1724–1734.",
         "https://arxiv.org/abs/1406.1078",
     ),
+    # beyond the sources: the remedies after 2016 ("Beyond the sources" section)
+    Reference(
+        "pennington",
+        "J. Pennington, S. S. Schoenholz and S. Ganguli (2017). Resurrecting the sigmoid in "
+        "deep learning through dynamical isometry: theory and practice. NeurIPS 2017.",
+        "https://arxiv.org/abs/1711.04735",
+    ),
+    Reference(
+        "xiao_cnn",
+        "L. Xiao, Y. Bahri, J. Sohl-Dickstein, S. S. Schoenholz and J. Pennington (2018). "
+        "Dynamical isometry and a mean field theory of CNNs: how to train 10,000-layer vanilla "
+        "convolutional neural networks. ICML 2018, PMLR 80.",
+        "https://arxiv.org/abs/1806.05393",
+    ),
+    Reference(
+        "bachlechner",
+        "T. Bachlechner, B. P. Majumder, H. H. Mao, G. W. Cottrell and J. McAuley (2020). "
+        "ReZero is all you need: fast convergence at large depth. arXiv:2003.04887.",
+        "https://arxiv.org/abs/2003.04887",
+    ),
+    Reference(
+        "de_smith",
+        "S. De and S. L. Smith (2020). Batch normalization biases residual blocks towards the "
+        "identity function in deep networks (SkipInit). NeurIPS 2020.",
+        "https://arxiv.org/abs/2002.10444",
+    ),
+    Reference(
+        "klambauer",
+        "G. Klambauer, T. Unterthiner, A. Mayr and S. Hochreiter (2017). Self-normalizing "
+        "neural networks. NeurIPS 2017.",
+        "https://arxiv.org/abs/1706.02515",
+    ),
+    Reference(
+        "mishkin",
+        "D. Mishkin and J. Matas (2016). All you need is a good init. ICLR 2016.",
+        "https://arxiv.org/abs/1511.06422",
+    ),
 ]
 NUMBER = {r.key: i for i, r in enumerate(REFERENCES, 1)}
 

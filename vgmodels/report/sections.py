@@ -16,6 +16,7 @@ from vgmodels.analysis.verdicts import (
     NOT_RUN,
     REPRODUCED,
 )
+from vgmodels.report.beyond_section import beyond_section
 from vgmodels.report.layerwise_section import layerwise_section
 from vgmodels.report.provenance_section import provenance_section
 from vgmodels.report.published import published_section
@@ -114,5 +115,6 @@ def build(
         "recurrent": recurrent_section(groups, fig_dir),
         "sdagd": sdagd_section(groups, fig_dir, surfaces),
         "sweeps": sweeps_section(list(swept), fig_dir) if swept else None,
+        "beyond": beyond_section(list(swept), fig_dir),
         "published": published_section(records, fig_dir),
     }

@@ -1,0 +1,40 @@
+"""The 'Beyond the sources' section: figures from records, absent variants said to be absent."""
+
+from vgmodels.report.beyond_section import beyond_section, init_spread
+
+
+def _rec(case, depth, acc, spread, gain=1.04):
+    return {
+        "case": case, "seed": 0, "epochs_run": 6, "n_train": 54000, "test_acc": acc,
+        "seconds_per_epoch": 100.0, "mfu": 0.2, "sweep": {"kind": "beyond"},
+        "config": {"model": {"depth": depth, "init_gain": gain},
+                   "train": {"optimizer": "adam", "lr": 1e-4}},
+        "jacobian": [{"epoch": 0, "spread": spread}, {"epoch": 6, "spread": 99.0}],
+    }  # fmt: skip
+
+
+def test_section_is_none_without_beyond_records(tmp_path):
+    assert beyond_section([{"case": "baseline", "sweep": {"kind": "depth"}}], tmp_path) is None
+
+
+def test_section_draws_and_states_what_records_hold(tmp_path):
+    recs = [_rec("tanh_orthogonal", 7, 0.86, 0.05), _rec("tanh_orthogonal", 200, 0.87, 0.1),
+            _rec("tanh_gaussian", 200, 0.80, 3.0), _rec("baseline_init", 200, 0.1, 0.5)]  # fmt: skip
+    sec = beyond_section(recs, tmp_path)
+    files = {f.file for f in sec["figures"]}
+    assert files == {"figures/beyond_acc.svg", "figures/beyond_spread.svg",
+                     "figures/beyond_boundary.svg"}  # fmt: skip
+    assert all((tmp_path / f.split("/")[1]).stat().st_size > 1000 for f in files)
+    rows = {r[1][:20]: r for r in sec["claims"].rows}
+    iso = rows["Orthogonal weights a"]
+    assert iso[2] == "spread 0.1 orthogonal, 3 Gaussian at depth 200" and iso[3] == "seen"
+    schoenholz = rows["Networks train only "]
+    assert "0.1000 at depth 200" in schoenholz[2] and "0.8700 at depth 200" in schoenholz[2]
+    assert schoenholz[3] == "learns at criticality, baseline does not learn"
+    assert rows["SELU with LeCun-norm"][2:] == ["absent", "absent"]
+    assert len(sec["runs"].rows) == 4
+
+
+def test_init_spread_reads_only_the_epoch_zero_measurement():
+    assert init_spread([_rec("x", 7, 0.5, 0.25), _rec("x", 7, 0.5, 0.75)]) == 0.5
+    assert init_spread([{"jacobian": []}]) is None
