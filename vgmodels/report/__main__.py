@@ -29,7 +29,9 @@ def main(argv: list[str] | None = None) -> int:
         help="pytest-benchmark JSON, `vgmodels run --out` records, or folders of them (a runs folder)",
     )
     p.add_argument(
-        "--out", default="site", help="new, empty, or a site this tool wrote (default site/)"
+        "--out",
+        default="results/site",
+        help="new, empty, or a site this tool wrote (default results/site/; site/ is the published study)",
     )
     p.add_argument("--no-pdf", action="store_true", help="skip the PDF")
     args = p.parse_args(argv)
