@@ -85,7 +85,8 @@ def test_compare_log_metric_and_lower_side():
     sat = group(seeds("batchnorm", [0.8] * 2, saturation=[0.0, 0.0])
                 + seeds("baseline", [0.1] * 2, saturation=[0.0, 0.0]))  # fmt: skip
     o = C.Compare("batchnorm", metric=C.SATURATED, side=-1)(sat)
-    assert o.verdict == C.INCONCLUSIVE  # neither saturates: nothing for BatchNorm to keep
+    assert o.verdict == C.CONTRADICTED  # neither saturates: inside the 1% margin, no effect
+    assert o.difference == "+0.000 (no spread) % of units"
 
 
 # --- the article's 300-epoch claims: about a value ---------------------------------------------

@@ -24,7 +24,7 @@ class Interval:
     def format(self, digits: int = 4, scale: float = 1.0) -> str:
         """'+12.3 (95% CI +10.1 to +14.5)' with the values multiplied by `scale`."""
         e, lo, hi = (round(v * scale, digits) + 0.0 for v in (self.estimate, self.lo, self.hi))
-        if lo == hi:
+        if self.lo == self.hi:
             return f"{e:+.{digits}f} (no spread)"
         return f"{e:+.{digits}f} (95% CI {lo:+.{digits}f} to {hi:+.{digits}f})"
 

@@ -86,7 +86,7 @@ class Metric:
             return iv.format(1, 100) + " points"
         if self.kind == "log":
             return f"×{g(10**iv.estimate)} (95% CI ×{g(10**iv.lo)} to ×{g(10**iv.hi)})"
-        return iv.format(3)
+        return iv.format(3, 100) + " % of units" if self.kind == "share" else iv.format(3)
 
 
 TEST_ACC = Metric("test acc.", lambda r: r["test_acc"])
@@ -153,7 +153,7 @@ class Compare:
         xa, xb = self.metric.values(a), self.metric.values(b)
         if not xa or not xb:
             return Outcome(run, "–", NOT_RUN, f"no {self.metric.name} in the records")
-        margin = self.margin if self.metric.kind == "acc" else None
+        margin = self.margin if self.metric.kind in ("acc", "share") else None
         iv, d = decide_difference(xa, xb, self.side, margin=margin)
         measured = (
             f"{self.metric.name}: {self.metric.show(xa)} vs {self.against} {self.metric.show(xb)}"
