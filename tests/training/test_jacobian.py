@@ -100,3 +100,16 @@ def test_record_holds_the_spectrum_only_where_asked(tiny_data, tiny_profile):
     assert len(rec["lsuv_steps"]) == 5 and rec["lsuv_seconds"] > 0
     epochs = sum(h["seconds"] for h in rec["history"])
     assert rec["train_seconds"] == pytest.approx(rec["lsuv_seconds"] + epochs, rel=1e-9)
+
+
+def test_probe_runs_the_aten_kernel_and_restores_the_onednn_one(monkeypatch):
+    from vgmodels.models import onednn_linear
+
+    if not onednn_linear.onednn_available():
+        pytest.skip("no oneDNN on this machine")
+    monkeypatch.setattr(onednn_linear, "use_onednn", lambda: True)
+    model = _linear_net(5, 1.2, width=64)  # width >= 64: the hidden layers take oneDNN
+    jac = hidden_jacobian(model, torch.rand(2, 784))
+    s = torch.linalg.svdvals(jac.double())
+    torch.testing.assert_close(s, torch.full_like(s, 1.2**4), atol=1e-4, rtol=0)
+    assert all(m.onednn for m in model.linears())
