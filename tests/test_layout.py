@@ -10,7 +10,7 @@ PACKAGE = Path(__file__).parents[1] / "vgmodels"
 
 # A module may import modules of its own rank or below, never above (DESIGN.md, Layout).
 RANKS = {
-    "vgmodels": 0, "device": 0, "data": 0, "profiles": 0,
+    "vgmodels": 0, "device": 0, "data": 0, "profiles": 0, "provenance": 0,
     "models": 1, "optim": 1,
     "remedies": 2, "results": 2, "cli": 2,
     "training": 3, "runs": 4, "analysis": 5, "sweep": 6, "report": 7,
