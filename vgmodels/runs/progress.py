@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import TextIO
 
 from tqdm import tqdm
@@ -34,13 +34,15 @@ def outcome(result) -> str:
 
 
 class Progress:
-    """Progress of a queue's runs on `stream` (default stderr); `live` forces either mode."""
+    """Progress of a queue's runs on `stream` (default stderr); `live` forces either mode, `now`
+    is the clock the elapsed time is read from."""
 
-    def __init__(self, stream: TextIO | None = None, live: bool | None = None, label="vgmodels"):
+    def __init__(self, stream: TextIO | None = None, live: bool | None = None,
+                 label: str = "vgmodels", now: Callable[[], float] = time.perf_counter):  # fmt: skip
         self.stream = stream if stream is not None else sys.stderr
         self.live = _isatty(self.stream) if live is None else live
-        self.label, self.bar = label, None
-        self.t0 = time.perf_counter()
+        self.label, self.bar, self.now = label, None, now
+        self.t0 = now()
         self.cost: dict[Hashable, float] = {}
         self.names: dict[Hashable, str] = {}
         self.left: set[Hashable] = set()
@@ -81,7 +83,7 @@ class Progress:
     def status(self) -> str:
         """Elapsed, time left and the runs training, in one short phrase."""
         left = self.seconds_left()
-        text = f"{clock(time.perf_counter() - self.t0)} elapsed, "
+        text = f"{clock(self.now() - self.t0)} elapsed, "
         text += f"~{clock(left)} left" if left is not None else "time left after the first run"
         return text + (f"; training {self.training}" if self.training and self.left else "")
 
