@@ -82,6 +82,7 @@ def draw_depth_comparison(ax, series: dict[str, list[tuple]], styles: dict[str, 
         d = np.array([p[0] for p in points], dtype=float)
         m = np.array([p[1] for p in points])
         err = np.array([[p[1] - p[2][0] for p in points], [p[2][1] - p[1] for p in points]])
+        err = np.maximum(err, 0.0)  # equal seeds: the mean may round a hair past them
         ax.errorbar(d, m, yerr=err, capsize=3, marker="o", markersize=4, linewidth=1.3, label=label,
                     **styles.get(label, {}))  # fmt: skip
     ax.axhline(CHANCE, color="0.75", linewidth=0.8, linestyle=":")
