@@ -4,6 +4,7 @@ import copy
 import json
 
 import pytest
+import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,6 +23,8 @@ from vgmodels.results import (
     validate_record,
     write_json_atomic,
 )
+from vgmodels.training.record import make_record as record_of_run
+from vgmodels.training.schedules import phases_for
 from vgmodels.training.trainer import train_case
 
 _CACHE: dict = {}
@@ -181,33 +184,176 @@ def test_random_json_is_a_record_or_one_line(obj):
     _accepts_or_refuses(obj)
 
 
+# The fields every record must hold and the JSON types each takes, written out here (not read
+# from vgmodels.results) so that a loosened schema fails these tests
+N, INT, ON, OI = (int, float), (int,), (int, float, type(None)), (int, type(None))
+RECORD = {
+    "case": (str,), "seed": INT, "profile": (str,), "profile_config": (dict,), "config": (dict,),
+    "epochs_run": INT, "history": (list,), "test_acc": N, "test_loss": ON, "convergence_epoch": OI,
+    "vanishing_ratio": (dict,), "diverged": (bool,), "train_seconds": N, "seconds_per_epoch": N,
+    "device": (str,),
+}  # fmt: skip
+EPOCH = {"epoch": INT, "val_acc": N, "train_loss": ON, "grad_norm": (list,)}
+
+# Generated records: every field the trainer's make_record fills, with values in range.
+TINY = synthetic_dataset(8, 8, 8)
+MLP_CASES = [c for c in REMEDIES if not REMEDIES[c].model.recurrent]
+UNIT = st.floats(0.0, 1.0, allow_subnormal=False)  # denormals are flushed here
+POSITIVE = st.floats(0.0, 1e6, allow_subnormal=False)
+SECONDS = st.floats(
+    1e-3, 1e6, allow_subnormal=False
+)  # a timed run takes some time: rates stay finite
+MAYBE = st.none() | POSITIVE
+
+
 @st.composite
-def mutated_record(draw):
-    """A real record with one value, anywhere in it, replaced by random JSON or removed."""
-    rec = make_record()
-    target, key = rec, None
-    while True:
-        keys = list(target) if isinstance(target, dict) else list(range(len(target)))
-        if not keys:
-            break
-        key = draw(st.sampled_from(keys))
-        child = target[key]
-        if not isinstance(child, (dict, list)) or not child or draw(st.booleans()):
-            break
-        target = child
-    if key is not None:
-        if isinstance(target, dict) and draw(st.booleans()):
-            del target[key]
-        else:
-            target[key] = draw(JSON)
-    return rec
+def valid_record(draw) -> dict:
+    """A record made by the trainer's own make_record from drawn, in-range run results."""
+    case = REMEDIES[draw(st.sampled_from(MLP_CASES))]
+    epochs = draw(st.integers(1, 4))
+    width = case.model.depth + 1  # hidden layers and the head
+    rows = [
+        {
+            "epoch": e, "phase": "all", "lr": case.train.lr, "val_acc": draw(UNIT),
+            "train_loss": draw(MAYBE), "train_acc": draw(UNIT), "val_loss": draw(MAYBE),
+            "grad_norm": draw(st.lists(MAYBE, min_size=width, max_size=width)),
+            "update_ratio": [draw(MAYBE)] * width, "seconds": draw(POSITIVE),
+        }
+        for e in range(1, epochs + 1)
+    ]  # fmt: skip
+    timing = {
+        "seconds": draw(SECONDS), "flops": draw(POSITIVE), "peak": draw(SECONDS),
+        "diverged": draw(st.booleans()), "run_seconds": draw(POSITIVE),
+        "started_at": draw(POSITIVE), "finished_at": draw(POSITIVE),
+    }  # fmt: skip
+    test = (draw(POSITIVE), draw(UNIT))
+    seed = draw(st.integers(0, 2**32 - 1))
+    profile = Profile("smoke", epochs, 1)
+    rec = record_of_run(
+        case, profile, seed, torch.device("cpu"), TINY, phases_for("none", epochs, case.model.depth),
+        rows, test, timing, True, "aten",
+    )  # fmt: skip
+    return json.loads(json.dumps(rec, allow_nan=False))
 
 
-@settings(max_examples=300, deadline=None, database=None)
-@given(mutated_record())
-def test_a_record_with_one_random_change_is_valid_or_one_line(rec):
-    _accepts_or_refuses(rec)
-    _accepts_or_refuses({"benchmarks": [{"name": "b", "extra_info": {"records": [rec]}}]})
+@settings(max_examples=50, deadline=None, database=None)
+@given(valid_record())
+def test_generated_valid_records_are_accepted_in_every_file_shape(rec):
+    assert records_from_obj(rec, "r.json") == [rec]
+    assert records_from_obj([rec, rec], "r.json") == [rec, rec]
+    bench = {"benchmarks": [{"name": "b", "extra_info": {"records": [rec]}}]}
+    assert records_from_obj(bench, "r.json") == [rec]
+
+
+def _not_of(types):
+    """A JSON value of none of `types` (bool counts as its own type, as the reader counts it)."""
+    values = [None, True, 3, 2.5, "x", [1], {"a": 1}]
+    return [
+        v
+        for v in values
+        if not (isinstance(v, types) and not (isinstance(v, bool) and bool not in types))
+    ]
+
+
+def _out_of_range(draw, rec):
+    key = draw(st.sampled_from(["test_acc", "seed"]))
+    if key == "test_acc":
+        rec[key] = draw(
+            st.floats(1.0, 1e6, exclude_min=True, allow_subnormal=False)
+            | st.floats(-1e6, -1e-9, allow_subnormal=False)
+        )
+    else:
+        rec[key] = draw(st.integers(2**32, 2**52) | st.integers(-(2**52), -1))
+    return key
+
+
+def _wrong_type(draw, rec):
+    key = draw(st.sampled_from(sorted(RECORD)))
+    rec[key] = draw(st.sampled_from(_not_of(RECORD[key])))
+    return key
+
+
+def _missing(draw, rec):
+    key = draw(st.sampled_from(sorted(RECORD)))
+    del rec[key]
+    return key
+
+
+def _epoch_field(draw, rec):
+    i = draw(st.integers(0, len(rec["history"]) - 1))
+    key = draw(st.sampled_from(sorted(EPOCH)))
+    row = rec["history"][i]
+    if draw(st.booleans()):
+        del row[key]
+    else:
+        row[key] = draw(st.sampled_from(_not_of(EPOCH[key])))
+    return f"epoch {i + 1}: "
+
+
+def _layer_width(draw, rec):
+    row = draw(st.sampled_from(rec["history"]))
+    if len(rec["history"]) > 1 and draw(st.booleans()):
+        row["grad_norm"] = row["grad_norm"] + [1.0]  # one epoch wider than the others
+    else:
+        row["grad_norm"] = draw(st.sampled_from([["x"], [True], "1.0", {"h1": 1.0}]))
+    return "grad_norm"
+
+
+def _epochs_run(draw, rec):
+    rec["epochs_run"] = draw(st.integers(0, 10).filter(lambda n: n != len(rec["history"])))
+    return "epochs_run"
+
+
+BREAKAGES = [_out_of_range, _wrong_type, _missing, _epoch_field, _layer_width, _epochs_run]
+
+
+@st.composite
+def invalid_record(draw):
+    """A valid record with one thing broken, and the name the refusal must give."""
+    rec = draw(valid_record())
+    breakage = draw(st.sampled_from(BREAKAGES))
+    return rec, breakage(draw, rec)
+
+
+@settings(max_examples=150, deadline=None, database=None)
+@given(invalid_record())
+def test_generated_invalid_records_are_refused_naming_the_field(broken):
+    rec, field = broken
+    for obj in (rec, [rec], {"benchmarks": [{"name": "b", "extra_info": {"records": [rec]}}]}):
+        with pytest.raises(ResultsError) as e:
+            records_from_obj(obj, "r.json")
+        assert field in str(e.value) and "\n" not in str(e.value)
+
+
+def test_every_required_field_refuses_every_wrong_type_and_its_absence():
+    # the generated breakages above sample these; here every pair, so none is left to chance
+    for key, types in RECORD.items():
+        for bad in _not_of(types):
+            rec = make_record()
+            rec[key] = bad
+            with pytest.raises(ResultsError, match=f": {key} is {type(bad).__name__}, expected"):
+                validate_record(rec, "r.json")
+        rec = make_record()
+        del rec[key]
+        with pytest.raises(ResultsError, match=f"record lacks {key}; expected a vgmodels record"):
+            validate_record(rec, "r.json")
+    for key, types in EPOCH.items():
+        for bad in [*_not_of(types), KeyError]:
+            rec = make_record()
+            if bad is KeyError:
+                del rec["history"][1][key]
+            else:
+                rec["history"][1][key] = bad
+            with pytest.raises(ResultsError, match=f"relu: epoch 2: (record lacks )?{key}"):
+                validate_record(rec, "r.json")
+
+
+def test_a_test_accuracy_outside_0_1_is_refused():
+    for bad in (5.0, -0.1, 1.0000001):
+        rec = make_record()
+        rec["test_acc"] = bad
+        with pytest.raises(ResultsError, match=f"test_acc {bad!r} is not a number in"):
+            validate_record(rec, "r.json")
 
 
 @pytest.fixture(scope="module")
@@ -217,7 +363,23 @@ def results_file(tmp_path_factory):
     return path
 
 
-ENTRY = st.fixed_dictionaries({}, optional={"mean": JSON, "tolerance": JSON}) | JSON
+NUMBER = st.integers(-(2**40), 2**40) | st.floats(-1e6, 1e6, allow_subnormal=False)
+NUMBERS = st.lists(st.none() | NUMBER, max_size=8)  # null: a layer not recorded
+FINGERPRINT = st.fixed_dictionaries(
+    {
+        "train_loss": st.fixed_dictionaries({"mean": st.none() | NUMBER, "tolerance": NUMBER}),
+        "grad_log10": st.fixed_dictionaries({"mean": NUMBERS, "tolerance": NUMBER}),
+        "val_acc": st.fixed_dictionaries({"mean": NUMBERS, "tolerance": NUMBER}),
+        "diverged": NUMBER,
+    }
+)
+ENTRY = (
+    st.fixed_dictionaries({}, optional={"mean": JSON, "tolerance": JSON, "fingerprint": JSON})
+    | st.fixed_dictionaries(
+        {"mean": NUMBER, "tolerance": NUMBER}, optional={"fingerprint": FINGERPRINT | JSON}
+    )
+    | JSON
+)
 BASELINE = st.fixed_dictionaries(
     {"cases": st.dictionaries(st.sampled_from(["relu", "adam", "nope"]) | KEYS, ENTRY, max_size=3)},
     optional={"profile": st.just("smoke") | JSON},
@@ -241,3 +403,51 @@ def test_random_baseline_is_compared_or_refused_in_one_line(results_file, baseli
         return
     rows = check.compare(load_results([results_file])[0], table)
     assert {r.verdict for r in rows} <= {"ok", "improved", "REGRESSION", "no baseline", "not run"}
+
+
+@st.composite
+def valid_baseline(draw):
+    """A baseline the gate reads: numeric mean and tolerance per case, a full fingerprint or none."""
+    cases = draw(st.lists(st.sampled_from(["relu", "adam", "baseline"]), unique=True, max_size=3))
+    table = {}
+    for cid in cases:
+        entry = {"mean": draw(NUMBER), "tolerance": draw(NUMBER)}
+        if draw(st.booleans()):
+            entry["fingerprint"] = draw(FINGERPRINT)
+        table[cid] = entry
+    return {"cases": table, "profile": "smoke"}
+
+
+@settings(max_examples=100, deadline=None, database=None)
+@given(valid_baseline())
+def test_generated_valid_baselines_are_accepted(baseline):
+    assert check.validate_baseline(baseline, "b.json") is baseline
+
+
+def _break_fingerprint(draw, fp):
+    """One field of a fingerprint made unreadable: removed, or of the wrong type."""
+    part = draw(st.sampled_from(["train_loss", "grad_log10", "val_acc", "diverged"]))
+    if part == "diverged" or draw(st.booleans()):
+        fp[part] = draw(
+            st.sampled_from([None, "0", [0], True] if part == "diverged" else [None, 1.0, "x"])
+        )
+        if draw(st.booleans()):
+            del fp[part]
+        return
+    key = draw(st.sampled_from(["mean", "tolerance"]))
+    bad = {"mean": ["x", [True], ["1"], {"h1": 1.0}, True], "tolerance": [None, "0.1", [0.1], True]}
+    if part == "train_loss" and key == "mean":
+        bad["mean"] = ["x", [1.0], True]  # a null mean is allowed here (a diverged baseline)
+    fp[part][key] = draw(st.sampled_from(bad[key]))
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(valid_baseline().filter(lambda b: b["cases"]), st.data())
+def test_a_broken_fingerprint_is_refused_naming_its_case(baseline, data):
+    cid = data.draw(st.sampled_from(sorted(baseline["cases"])))
+    entry = baseline["cases"][cid]
+    entry["fingerprint"] = data.draw(FINGERPRINT)
+    _break_fingerprint(data.draw, entry["fingerprint"])
+    with pytest.raises(ResultsError, match=f"^b.json: case {cid}: fingerprint needs ") as e:
+        check.validate_baseline(baseline, "b.json")
+    assert "\n" not in str(e.value)

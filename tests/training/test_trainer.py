@@ -189,6 +189,11 @@ def test_record_of_a_run_that_never_converged_nor_ran(tiny_data):
         "epoch1": None, "final": None,
     }  # fmt: skip
     assert empty["seconds_per_epoch"] == 0.0 and empty["flops_per_epoch"] == 0.0
+    # the last hidden layer without any gradient: the ratio is infinite, stored as null (JSON-safe)
+    silent = _history([0.5], [[1.0, 1, 1, 1, 1, 1, 0.0, 1.0]])
+    rec = make_record(*args[:-1], phases_for("none", 1), silent, (1.0, 0.5), timing, True, "aten")
+    assert rec["vanishing_ratio"] == {"epoch1": None, "final": None}
+    json.dumps(rec, allow_nan=False)
 
 
 def test_wall_clock_fields_bracket_the_run_on_one_clock(monkeypatch, tiny_data, tiny_profile):

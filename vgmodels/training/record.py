@@ -73,9 +73,10 @@ def make_record(
     epochs_run = len(history)
     vanishing = {"epoch1": None, "final": None}  # per layer: none for a recurrent model
     if not cfg.recurrent and history:
+        # JSON-safe: a last hidden layer with no gradient at all gives inf, stored as null
         vanishing = {
-            "epoch1": metrics.vanishing_ratio(layer_curve[0]),
-            "final": metrics.vanishing_ratio(layer_curve[-1]),
+            "epoch1": metrics.finite_or_none(metrics.vanishing_ratio(layer_curve[0])),
+            "final": metrics.finite_or_none(metrics.vanishing_ratio(layer_curve[-1])),
         }
     return {
         "schema": SCHEMA,
