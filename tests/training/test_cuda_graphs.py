@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from vgmodels.remedies import REMEDIES
-from vgmodels.training.cuda_graphs import WARMUP, Stepper, graphs_on
+from vgmodels.training.cuda_graphs import Stepper, graphs_on
 from vgmodels.training.stacked import train_stacked
 from vgmodels.training.trainer import train_case
 
@@ -73,7 +73,6 @@ def test_graphed_run_follows_the_eager_run(case_id, monkeypatch, tiny_data, tiny
     monkeypatch.setenv("VG_GRAPHS", "1")
     graphed = train_case(case, tiny_profile, 0, dev, tiny_data)
     _close(eager, graphed)
-    assert 512 // 64 > WARMUP + 1
 
 
 @cuda
