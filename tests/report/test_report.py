@@ -15,12 +15,12 @@ import sys
 import pytest
 
 from tests.conftest import synthetic_dataset
+from vgmodels.analysis.published import PUBLISHED
 from vgmodels.analysis.summary import summarize
 from vgmodels.profiles import Profile
 from vgmodels.remedies import REMEDIES
 from vgmodels.report import render
 from vgmodels.report.figset import make_figures
-from vgmodels.analysis.published import PUBLISHED
 from vgmodels.report.render import build_site, missing_references
 from vgmodels.results import by_case
 from vgmodels.training.trainer import train_case
