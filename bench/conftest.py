@@ -142,6 +142,18 @@ def pytest_sessionfinish(session):
     session.config._vg_wall["session_end"] = time.time()
 
 
+def pytest_collection_finish(session):
+    """The session's first line, the moment the cases are known: before the data and Ray."""
+    config = session.config
+    n = sum("case_id" in getattr(item, "fixturenames", ()) for item in session.items)
+    if n and not config.option.collectonly:
+        s = _settings(config)
+        TerminalStream(config).write(
+            f"bench: {n} cases x {len(s['seeds'])} seeds, profile {s['profile'].name}, "
+            f"runs folder {s['runs']}; loading the data, then queueing the runs\n"
+        )
+
+
 def pytest_generate_tests(metafunc):
     if "case_id" in metafunc.fixturenames:
         ids = _settings(metafunc.config)["cases"]

@@ -47,7 +47,7 @@ class Progress:
         self.names: dict[Hashable, str] = {}
         self.left: set[Hashable] = set()
         self.done_cost = self.done_seconds = 0.0
-        self.workers, self.n, self.training = 1, 0, ""
+        self.workers, self.n, self.training = 1, 0, []
 
     def plan(self, runs: list[tuple[Hashable, str, float]], workers: int, where: str) -> None:
         """Queued (key, name, cost) runs, costliest first, on `workers` at once: the plan line."""
@@ -69,7 +69,7 @@ class Progress:
 
     def now_training(self, keys: list[Hashable]) -> None:
         """The runs training now (or the next to start): named on the live line."""
-        self.training = ", ".join(self.names.get(k, str(k)) for k in keys)
+        self.training = list(keys)
         self.tick()
 
     def seconds_left(self) -> float | None:
@@ -85,7 +85,8 @@ class Progress:
         left = self.seconds_left()
         text = f"{clock(self.now() - self.t0)} elapsed, "
         text += f"~{clock(left)} left" if left is not None else "time left after the first run"
-        return text + (f"; training {self.training}" if self.training and self.left else "")
+        training = [self.names.get(k, str(k)) for k in self.training if k in self.left]
+        return text + (f"; training {', '.join(training)}" if training else "")
 
     def finished(self, key: Hashable, result) -> None:
         """A run ended (a record, or the exception it failed with)."""

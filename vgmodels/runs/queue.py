@@ -24,6 +24,7 @@ import ray
 import torch
 
 from vgmodels.data import Dataset
+from vgmodels.device import default_cpus
 from vgmodels.models import flops_per_sample
 from vgmodels.profiles import Profile
 from vgmodels.remedies import Case
@@ -157,17 +158,23 @@ class RayQueue(Queue):
     def __init__(self, data: Dataset, device: torch.device, workers: int | None = None,
                  address: str | None = None, gpus_per_run: float = 0.0, **kw):  # fmt: skip
         super().__init__(data, device, **kw)
-        self.owns = cluster.connect(address, workers)  # ClusterError: one line, nothing started
-        cpus = cluster.cluster_cpus()
-        self.workers = cpus if address or not workers else min(cpus, workers)
+        self.owns = False
+        if address or ray.is_initialized():  # ClusterError: one line, nothing started
+            self.owns = cluster.connect(address, workers)
+            cpus = cluster.cluster_cpus()
+            self.workers = cpus if address or not workers else min(cpus, workers)
+        else:  # a local cluster of `workers` CPUs, started once the plan line is out
+            self.workers = workers or default_cpus()
         self.where = f"Ray cluster at {address}" if address else "local Ray cluster"
-        self.data_ref = ray.put(data_arrays(data))  # once: every task maps the same object
-        self.probes = cpu_probes() if self.device.type == "cpu" else None
         self.task = train_task.options(num_gpus=gpus_per_run) if gpus_per_run else train_task
         self.refs: dict = {}  # ObjectRef -> key
-        self.submitted = 0
+        self.submitted, self.data_ref, self.probes = 0, None, None
 
     def _queue(self, jobs: list[Job]) -> None:
+        if self.data_ref is None:
+            self.owns = cluster.connect(None, self.workers) or self.owns
+            self.data_ref = ray.put(data_arrays(self.data))  # once: every task maps this object
+            self.probes = cpu_probes() if self.device.type == "cpu" else None
         self.submitted += len(jobs)
         for j in jobs:
             ref = self.task.remote(j.case, j.profile, j.seed, self.data_ref, self.device.type,
