@@ -92,18 +92,33 @@ def test_products_floor_is_the_median_epoch_of_ceil_n_over_b_steps(monkeypatch):
     ]
 
 
-def test_step_products_compute_what_a_linear_stack_computes(monkeypatch):
-    # the floor must time the products of a real step: count them through a spy
-    calls = []
-    real_addmm, real_mm = torch.addmm, torch.Tensor.__matmul__
-    monkeypatch.setattr(linear, "use_onednn", lambda: False)
-    monkeypatch.setattr(torch, "addmm", lambda *a: calls.append("fwd") or real_addmm(*a))
+@pytest.mark.parametrize("kernel", ["aten", "onednn"])
+def test_step_products_compute_what_a_linear_stack_computes(monkeypatch, kernel):
+    # the floor must time the products of a real step: record every product's result and
+    # match each against the plain matmul of a Linear stack's forward, weight and input gradients
+    if kernel == "onednn" and not linear.onednn_available():
+        pytest.skip("no oneDNN kernel on this build")
+    monkeypatch.setattr(linear, "use_onednn", lambda: kernel == "onednn")
+    made = []
+    real = {"addmm": torch.addmm, "matmul": torch.Tensor.__matmul__, "dnn": linear._dnn}
+    monkeypatch.setattr(torch, "addmm", lambda *a: made.append(real["addmm"](*a)) or made[-1])
     monkeypatch.setattr(
-        torch.Tensor, "__matmul__", lambda a, b: calls.append("mm") or real_mm(a, b)
+        torch.Tensor, "__matmul__", lambda a, b: made.append(real["matmul"](a, b)) or made[-1]
     )
-    xs = [torch.rand(8, 5), torch.rand(8, 4)]
-    ws = [torch.rand(4, 5), torch.rand(3, 4)]
-    gs = [torch.rand(8, 4), torch.rand(8, 3)]
-    linear.step_products(xs, ws, [torch.zeros(4), torch.zeros(3)], gs)
-    # two forward products, two weight gradients, one input gradient (none below the first layer)
-    assert calls.count("fwd") == 2 and calls.count("mm") == 3
+    monkeypatch.setattr(linear, "_dnn", lambda *a: made.append(real["dnn"](*a)) or made[-1])
+    torch.manual_seed(0)
+    # widths >= 64 so that the hidden layers take oneDNN when it is on; the 10-wide head never does
+    xs = [torch.rand(8, 300), torch.rand(8, 64), torch.rand(8, 64)]
+    ws = [torch.randn(64, 300), torch.randn(64, 64), torch.randn(10, 64)]
+    bs = [torch.randn(64), torch.randn(64), torch.randn(10)]
+    gs = [torch.randn(8, 64), torch.randn(8, 64), torch.randn(8, 10)]
+    linear.step_products(xs, ws, bs, gs)
+    want = []
+    for i, (x, w, b, g) in enumerate(zip(xs, ws, bs, gs, strict=True)):
+        want.append(x.numpy() @ w.numpy().T + b.numpy())  # forward (B, out)
+        want.append(g.numpy().T @ x.numpy())  # weight gradient (out, in)
+        if i:  # no input gradient below the first layer
+            want.append(g.numpy() @ w.numpy())  # input gradient (B, in)
+    assert len(made) == len(want) == 8
+    for got, expected in zip(made, want, strict=True):
+        torch.testing.assert_close(got, torch.from_numpy(expected), rtol=1e-4, atol=1e-4)
