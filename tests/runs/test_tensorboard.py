@@ -119,3 +119,21 @@ def test_record_files_of_a_sweep_become_runs_named_by_their_key(record, tmp_path
     folders = write_files([tmp_path / "a.json", tmp_path / "failed.json"], tmp_path / "tb")
     assert folders == [tmp_path / "tb" / "depth-relu-d7-s0"]
     assert len(_series(_read(folders[0]), "acc/val")) == 2
+
+
+def test_bench_refuses_a_tensorboard_folder_that_is_a_file(tmp_path):
+    import subprocess
+    import sys
+
+    from vgmodels.data import PROJECT_ROOT
+
+    (tmp_path / "f").write_text("")
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "bench/", "-p", "no:cacheprovider", "--collect-only",
+         "--vg-profile", "smoke", "--tensorboard", str(tmp_path / "f")],
+        cwd=PROJECT_ROOT, capture_output=True, text=True,
+    )  # fmt: skip
+    assert proc.returncode == 4  # pytest's usage-error exit code
+    assert (
+        f"--tensorboard {tmp_path / 'f'}: {tmp_path / 'f'} is a file; name a folder" in proc.stderr
+    )
