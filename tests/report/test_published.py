@@ -125,3 +125,8 @@ def test_published_records_are_the_paper_profiles(tmp_path):
     path.write_text("{not json")
     assert published_records(path) is None
     assert json.dumps(published_records(tmp_path / "absent.json")) == "null"
+
+
+def test_a_recurrent_case_is_compared_on_accuracy_alone(site_records):
+    (c,) = compare([_as_users_run(_pick(site_records, "lstm"), epochs=2)], site_records)
+    assert list(c.quantities) == ["val_acc"] and c.verdict == WITHIN
