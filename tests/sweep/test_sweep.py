@@ -71,12 +71,33 @@ def test_seeds_multiply_the_grid():
 
 
 def test_estimate_follows_the_cost_model():
-    p = budget_profile("depth", "smoke", 2, 1000, 1)
-    runs = build_runs("depth", ["relu", "batchnorm"], p, depths=(4,))
-    plain = (16e-6 + 3.5e-6 * 4) * 1000 * 2 + 0.5
-    normed = (16e-6 + 3.5e-6 * 4) * 1.35 * 1000 * 2 + 0.5
-    assert grid.estimate_seconds(runs, 2) == pytest.approx(30 + (plain + normed) / 2)
-    assert grid.estimate_seconds(runs, 1) == pytest.approx(30 + plain + normed)
+    # the model's shape, not its constants: a start-up once, then per run a fixed overhead plus a
+    # cost linear in epochs and in samples, affine in depth, one factor more with normalization,
+    # the whole shared by min(cpus, runs) workers
+    def est(cases=("relu",), epochs=2, n=1000, depth=4, cpus=1):
+        p = budget_profile("depth", "smoke", epochs, n, 1)
+        return grid.estimate_seconds(build_runs("depth", list(cases), p, depths=(depth,)), cpus)
+
+    start = est() - (est(epochs=4) - est(epochs=2))  # the per-run fixed part and the start-up
+    assert est(epochs=6) - est(epochs=4) == pytest.approx(est(epochs=4) - est(epochs=2))
+    assert est(n=3000) - est(n=2000) == pytest.approx(est(n=2000) - est(n=1000))
+    assert est(epochs=4, n=1000) - start == pytest.approx(est(epochs=2, n=2000) - start)
+    assert est(depth=6) - est(depth=4) == pytest.approx(est(depth=8) - est(depth=6))
+    assert est(depth=6) > est(depth=4)
+    for depth in (4, 8):
+        norm = [est(("batchnorm",), epochs=e, depth=depth) for e in (2, 4)]
+        plain = [est(epochs=e, depth=depth) for e in (2, 4)]
+        factor = (norm[1] - norm[0]) / (plain[1] - plain[0])
+        assert factor > 1 and factor == pytest.approx(
+            (est(("layernorm",), epochs=4, depth=8) - est(("layernorm",), epochs=2, depth=8))
+            / (est(epochs=4, depth=8) - est(epochs=2, depth=8))
+        )
+    three = ("relu", "batchnorm", "tanh")
+    overhead = est(three) - (est(three) - est(three, cpus=2)) * 2  # the start-up alone
+    assert overhead > 0
+    assert est(three, cpus=3) - overhead == pytest.approx((est(three) - overhead) / 3)
+    assert est(three, cpus=8) == est(three, cpus=3)  # no more workers than runs
+    assert grid.estimate_seconds([], 4) == 0.0
 
 
 @pytest.mark.parametrize(
