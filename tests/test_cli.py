@@ -13,7 +13,8 @@ DESIGN_IDS = """depth3 depth5 baseline baseline_default std1 std10 relu relu_lr0
 elu prelu softplus swish gelu adam rmsprop sgd_momentum batchnorm mynorm skip skip_article
 layerwise_paper layerwise_paper_full layerwise_greedy layerwise_greedy_full grad_norm grad_norm_pre
 sigmoid_boost sdagd sdagd_depth3 sdagd_depth5 zero_init relu_std1 grad_clip xavier kaiming_relu layernorm resnet_bn_relu
-rnn lstm gru rnn_long lstm_long gru_long""".split()
+rnn lstm gru rnn_long lstm_long gru_long
+grad_norm_pre_default sgd_lr0.1_depth3 sgd_lr0.1_depth5 sgd_lr0.1""".split()
 
 
 def _run(*args):
