@@ -99,6 +99,9 @@ def _broken(path, value):
     [
         (("case",), "nope", "unknown case 'nope'; accepted: depth3"),
         (("test_acc",), 1.5, "case relu: test_acc 1.5 is not a number in [0, 1]"),
+        (("best_val_acc",), 5.0, "case relu: best_val_acc 5.0 is not a number in [0, 1]"),
+        (("best_val_acc",), -0.5, "case relu: best_val_acc -0.5 is not a number in [0, 1]"),
+        (("history", 1, "val_acc"), 1.01, "case relu: epoch 2: val_acc 1.01 is not in [0, 1]"),
         (("test_acc",), "0.9", "test_acc is str, expected int or float"),
         (("seed",), -1, "case relu: seed -1 is not in [0, 2**32)"),
         (("seed",), True, "seed is bool, expected int"),

@@ -104,8 +104,9 @@ def validate_record(rec, where: str) -> dict:
             f"{where}: unknown case {rec['case']!r}; accepted: {', '.join(REMEDIES)}"
         )
     where = f"{where}: case {rec['case']}"
-    if not 0 <= rec["test_acc"] <= 1:
-        raise ResultsError(f"{where}: test_acc {rec['test_acc']!r} is not a number in [0, 1]")
+    for key in ("test_acc", "best_val_acc"):
+        if key in rec and rec[key] is not None and not 0 <= rec[key] <= 1:
+            raise ResultsError(f"{where}: {key} {rec[key]!r} is not a number in [0, 1]")
     if not 0 <= rec["seed"] < MAX_SEED:
         raise ResultsError(f"{where}: seed {rec['seed']} is not in [0, 2**32)")
     if not isinstance(rec["profile_config"].get("epochs"), int):
@@ -122,6 +123,8 @@ def validate_record(rec, where: str) -> dict:
         if not isinstance(row, dict):
             raise ResultsError(f"{where}: history entry {i} is not an object")
         _check_fields(row, EPOCH, f"{where}: epoch {i}")
+        if not 0 <= row["val_acc"] <= 1:
+            raise ResultsError(f"{where}: epoch {i}: val_acc {row['val_acc']!r} is not in [0, 1]")
         for key in PER_LAYER:
             if key in row:
                 value = row[key]
