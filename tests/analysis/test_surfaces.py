@@ -89,13 +89,25 @@ def test_tune_picks_the_fewest_steps_then_a_finite_loss():
     assert lr == 0.01 and path.steps_to_minimum is None  # 2.5 diverges, 0.01 is still on its way
 
 
-def test_compare_covers_every_optimizer_on_every_surface_given():
+def test_compare_runs_each_optimizer_by_its_own_update_rule():
+    # bowl f = |p|^2 / 2 from (1, 0): the gradient is p itself, so each rule is a recurrence on x
     result = compare(surfaces=[BOWL], grid=(0.3,), steps=5)
-    assert set(result) == {"bowl"}
-    assert list(result["bowl"]) == list(OPTIMIZERS)
-    assert set(OPTIMIZERS) == {"GD", "momentum", "AdaGrad", "AdaDelta", "Adam", "SDAGD"}
-    for step_size, path in result["bowl"].values():
-        assert step_size == 0.3 and path.points.shape == (6, 2)
+    assert set(result) == {"bowl"} and list(result["bowl"]) == list(OPTIMIZERS)
+    xs = {name: path.points[:, 0].tolist() for name, (_, path) in result["bowl"].items()}
+    assert all(float(path.points[:, 1].abs().max()) == 0 for _, path in result["bowl"].values())
+    assert xs["GD"] == pytest.approx([0.7**k for k in range(6)], abs=1e-12)
+    x, v, momentum = 1.0, 0.0, [1.0]
+    for _ in range(5):  # heavy ball: v <- 0.9 v + g, x <- x - 0.3 v
+        v = 0.9 * v + x
+        x -= 0.3 * v
+        momentum.append(x)
+    assert xs["momentum"] == pytest.approx(momentum, abs=1e-12)
+    # AdaGrad and Adam normalize the first gradient: the first step is the step size itself
+    assert xs["AdaGrad"][1] == pytest.approx(0.7, abs=1e-9)
+    assert xs["Adam"][1] == pytest.approx(0.7, abs=1e-6)
+    # with a choice, the rule takes the step size that reaches the minimum first (GD at 1: one step)
+    step, path = compare(surfaces=[BOWL], optimizers=["GD"], grid=(0.1, 1.0), steps=5)["bowl"]["GD"]
+    assert step == 1.0 and path.steps_to_minimum == 1
 
 
 def test_report_table_and_figure_lay_out_the_result():
