@@ -88,13 +88,14 @@ def _sessions_left(sids: set[int]) -> list[int]:
 def ray_head():
     """A head and a second node, one CPU each, each `ray start --block` in a session of its own:
     stopped through those sessions only (never `ray stop`, which would stop every cluster here)."""
-    port, temp = _free_port(), tempfile.mkdtemp(prefix="vgray")  # short: Ray's socket paths
+    port, client, temp = _free_port(), _free_port(), tempfile.mkdtemp(prefix="vgray")  # short paths
     env = {**os.environ, "RAY_AUTH_MODE": "disabled"}
     quiet = dict(env=env, start_new_session=True, stdout=subprocess.DEVNULL,
                  stderr=subprocess.DEVNULL)  # fmt: skip
     nodes = [subprocess.Popen([RAY, "start", "--head", f"--port={port}", "--num-cpus=1",
-                               "--include-dashboard=false", "--disable-usage-stats",
-                               f"--temp-dir={temp}", "--block"], **quiet)]  # fmt: skip
+                               f"--ray-client-server-port={client}", "--include-dashboard=false",
+                               "--disable-usage-stats", f"--temp-dir={temp}", "--block"],
+                              **quiet)]  # fmt: skip
     address = f"127.0.0.1:{port}"
     try:
         _wait(lambda: _listening(port) or nodes[0].poll() is not None)
