@@ -110,7 +110,7 @@ def test_estimate_follows_the_cost_model():
         (["depth", "--depths", "0,3"], "invalid int list value"),
         (["lr", "--lrs", "-1"], "invalid float list value"),
         (["depth", "--lrs", "0.1"], "--lrs applies to the lr sweep"),
-        (["lr", "--depths", "3"], "--depths applies to the depth and phase sweep"),
+        (["lr", "--depths", "3"], "--depths applies to the depth and phase and beyond sweep"),
         (["depth", "--seeds", "0"], "invalid positive integer value"),
         (["depth", "--cases", "layerwise_paper"], "depth: case layerwise_paper"),
         (["depth", "--cases", "resnet_bn_relu", "--depths", "4"], "odd depth"),
