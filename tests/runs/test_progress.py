@@ -97,7 +97,7 @@ def test_on_a_terminal_one_live_line_redrawn_in_place(fake_clock):
     assert "here), costliest first: big s0, low s0" in text  # the plan line, printed once
     redraws = text.replace("\r\n", "\n").split("\r")
     assert len(redraws) > 2  # the same line drawn again, not one line per update
-    assert "1/2 runs" in text and "0:30 elapsed, ~0:10 left; training low s0" in text
+    assert "| 1/2 runs, 0:30 elapsed, ~0:10 left; training low s0" in text
     assert "[1/2]" not in text  # no plain lines on a terminal
 
 

@@ -60,7 +60,7 @@ class Progress:
         self.write(f"{self.label}: {len(runs)} runs queued, {self.workers} at once ({where}), "
                    f"costliest first: {first}")  # fmt: skip
         if self.live and self.bar is None:
-            fmt = "{desc}{n_fmt}/{total_fmt} runs |{bar:12}| {postfix}"
+            fmt = "{desc}|{bar:12}| {n_fmt}/{total_fmt} runs{postfix}"  # postfix: ", STATUS"
             self.bar = tqdm(total=total, file=self.stream, bar_format=fmt, desc=f"{self.label}: ",
                             dynamic_ncols=True, leave=True)  # fmt: skip
         elif self.bar is not None:
