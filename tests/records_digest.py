@@ -28,9 +28,10 @@ TIMING = {
 
 
 def strip(value):
-    """The value with every timing field removed, at any depth."""
+    """The value with every timing field removed, at any depth, and every null field (a field
+    added later at its null default changes nothing a run computes)."""
     if isinstance(value, dict):
-        return {k: strip(v) for k, v in value.items() if k not in TIMING}
+        return {k: strip(v) for k, v in value.items() if k not in TIMING and v is not None}
     if isinstance(value, list):
         return [strip(v) for v in value]
     return value
