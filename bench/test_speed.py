@@ -39,10 +39,10 @@ def test_speed(benchmark, vg, dataset):
         matmul_peak_gflops(vg["device"].type)  # the once-per-process probes, outside the timing
         use_onednn()
         if vg["device"].type != "cpu":  # the CUDA context and the libraries' workspaces, once
-            train_case(case, vg["profile"], 0, vg["device"], dataset, epochs=1)
+            train_case(case, vg["profile"].with_epochs(1), 0, vg["device"], dataset)
         t0 = time.perf_counter()
         ours = train_case(
-            case, vg["profile"], 0, vg["device"], dataset, epochs=epochs,
+            case, vg["profile"].with_epochs(epochs), 0, vg["device"], dataset,
             on_epoch=lambda row: ends.append(time.perf_counter()),
         )  # fmt: skip
         ours_run = time.perf_counter() - t0  # the whole run: start, epochs, test
@@ -63,7 +63,7 @@ def test_speed(benchmark, vg, dataset):
         try:
             t0 = time.perf_counter()
             seeds = train_seeds(
-                case, vg["profile"], seeds_at_once, vg["device"], dataset, epochs=epochs
+                case, vg["profile"].with_epochs(epochs), seeds_at_once, vg["device"], dataset
             )
             seeds_wall = time.perf_counter() - t0
         finally:
@@ -170,11 +170,10 @@ def test_denormal_flush(benchmark, vg, dataset):
         def train(seed, flush):
             return train_case(
                 case,
-                vg["profile"],
+                vg["profile"].with_epochs(epochs),
                 seed,
                 vg["device"],
                 dataset,
-                epochs=epochs,
                 flush_denormal=flush,
             )
 
@@ -229,7 +228,8 @@ def test_case_speed(benchmark, vg, dataset):
     cases = vg["cases"]
 
     def timed(case_id):
-        rec = train_case(REMEDIES[case_id], vg["profile"], 0, vg["device"], data, epochs=epochs)
+        profile = vg["profile"].with_epochs(epochs)
+        rec = train_case(REMEDIES[case_id], profile, 0, vg["device"], data)
         steps = math.ceil(len(data.train) / REMEDIES[case_id].train.batch_size)
         return (
             rec["seconds_per_epoch"],

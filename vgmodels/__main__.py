@@ -87,13 +87,10 @@ def main(argv: list[str] | None = None) -> int:
         data = load_fashion_mnist(args.data_dir, profile.n_train, profile.n_val, profile.n_test)
     except DataError as e:
         fail(PROG, str(e))
-    from vgmodels.training.schedules import phases_for
+    from vgmodels.training.schedules import case_phases
     from vgmodels.training.trainer import train_case
 
-    budget = profile.epochs_for(case.model.recurrent)
-    phases = phases_for(case.train.schedule, budget, case.model.depth, profile.exact_layerwise,
-                        case.train.budget)  # fmt: skip
-    total = sum(p.epochs for p in phases)
+    total = sum(p.epochs for p in case_phases(case, profile))
     record = train_case(
         case, profile, args.seed, device, data,
         on_epoch=_progress(total), flush_denormal=not args.no_flush_denormal,

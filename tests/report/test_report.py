@@ -122,8 +122,8 @@ def test_pdf_pages_and_case_ids(site):
 
 def test_figures_are_reproducible(records, tmp_path):
     s = summarize(by_case(records))
-    a = make_figures(s, tmp_path / "a", 3)
-    make_figures(s, tmp_path / "b", 3)
+    a = make_figures(s, tmp_path / "a")
+    make_figures(s, tmp_path / "b")
     for f in a:
         name = f.file.split("/")[-1]
         da = hashlib.sha256((tmp_path / "a" / name).read_bytes()).hexdigest()

@@ -42,16 +42,18 @@ def test_queue_order_is_costliest_first():
     quick = Profile("quick", epochs=20, seeds=1, recurrent_epochs=2)
     # 7 x 128 sigmoid, 20 epochs: 20 x 998,912 FLOPs per sample (counted by hand in test_speed)
     assert engine.cost(REMEDIES["baseline"], quick) == 20 * 998912
-    assert engine.cost(REMEDIES["baseline"], quick, epochs=3) == 3 * 998912
+    assert engine.cost(REMEDIES["baseline"], quick.with_epochs(3)) == 3 * 998912
     assert engine.cost(REMEDIES["depth3"], quick) < engine.cost(REMEDIES["baseline"], quick)
     # the recurrent budget, not the MLP's
     lstm = engine.cost(REMEDIES["lstm"], quick)
-    assert lstm == pytest.approx(2 / 3 * engine.cost(REMEDIES["lstm"], quick, epochs=3))
+    assert lstm == pytest.approx(2 / 3 * engine.cost(REMEDIES["lstm"], quick.with_epochs(3)))
 
 
 def test_seeds_stop_the_cluster_they_started(tiny_data, tiny_profile):
     assert not ray.is_initialized()  # before the module's cluster starts
-    recs = train_seeds(REMEDIES["relu"], tiny_profile, [2, 5], CPU, tiny_data, workers=2, epochs=1)
+    recs = train_seeds(
+        REMEDIES["relu"], tiny_profile.with_epochs(1), [2, 5], CPU, tiny_data, workers=2
+    )
     assert [r["seed"] for r in recs] == [2, 5] and not ray.is_initialized()
 
 
@@ -140,7 +142,7 @@ def test_one_seed_trains_in_this_process(monkeypatch, tiny_data, tiny_profile):
         return real(case, profile, seed, device, data, **kw)
 
     monkeypatch.setattr(engine, "train_case", spy)
-    (rec,) = train_seeds(REMEDIES["relu"], tiny_profile, [1], CPU, tiny_data, epochs=1)
+    (rec,) = train_seeds(REMEDIES["relu"], tiny_profile.with_epochs(1), [1], CPU, tiny_data)
     # a call in a Ray worker would land in the worker's copy of `calls`, not in this one
     assert calls == [(os.getpid(), "relu", 1, 1)]
     assert (rec["seed"], rec["epochs_run"], rec["concurrent_runs"]) == (1, 1, 1)

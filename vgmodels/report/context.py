@@ -72,7 +72,7 @@ def report_context(
     s = summarize(groups)
     diag = case_diagnoses(s)
     changes = case_changes(groups)
-    figs = make_figures(s, out / "figures", records[0]["profile_config"]["epochs"])
+    figs = make_figures(s, out / "figures")
     tables.results_frame(s, diag).to_csv(out / "table1.csv", index=False, float_format="%.6g")
     profile_seeds = records[0]["profile_config"].get("seeds")
     return {

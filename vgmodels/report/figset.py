@@ -293,7 +293,7 @@ def intro_figures(s: dict[str, CaseSummary], out: Path) -> list[Figure]:
     return figs
 
 
-def make_figures(s: dict[str, CaseSummary], out: Path, profile_epochs: int) -> list[Figure]:
+def make_figures(s: dict[str, CaseSummary], out: Path) -> list[Figure]:
     """Draw every figure of the report into `out`; returns them in reading order."""
     out.mkdir(parents=True, exist_ok=True)
     figs = intro_figures(s, out)

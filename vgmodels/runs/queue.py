@@ -33,7 +33,7 @@ from vgmodels.runs.folder import save
 from vgmodels.runs.progress import Progress
 from vgmodels.runs.tasks import cpu_probes, data_arrays, train_task
 from vgmodels.runs.workers import stacks
-from vgmodels.training.schedules import phases_for
+from vgmodels.training.schedules import case_phases
 from vgmodels.training.stacked import train_stacked
 from vgmodels.training.trainer import train_case
 
@@ -58,13 +58,10 @@ class Job:
         return self.name or f"{self.case.id} s{self.seed}"
 
 
-def cost(case: Case, profile: Profile, epochs: int | None = None) -> float:
+def cost(case: Case, profile: Profile) -> float:
     """A run's FLOPs per training sample summed over its epochs: the order of the queue."""
-    p = profile.with_epochs(epochs)
-    cfg, tc = case.model, case.train
-    phases = phases_for(tc.schedule, p.epochs_for(cfg.recurrent), cfg.depth, p.exact_layerwise,
-                        tc.budget)  # fmt: skip
-    return sum(flops_per_sample(cfg, ph.active_depth, ph.trainable) * ph.epochs for ph in phases)
+    phases = case_phases(case, profile)
+    return sum(flops_per_sample(case.model, p.active_depth, p.trainable) * p.epochs for p in phases)
 
 
 class Queue:

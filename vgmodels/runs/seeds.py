@@ -26,7 +26,6 @@ def train_seeds(
     device: torch.device,
     data: Dataset,
     workers: int | None = None,
-    epochs: int | None = None,
     on_record: Callable[[dict], None] | None = None,
 ) -> list[dict]:
     """One record per seed, in the order of `seeds`; each record says how many ran at once.
@@ -35,7 +34,6 @@ def train_seeds(
     a CPU train as Ray tasks (a local cluster started and stopped here, or the one this process
     joined); one seed, one core or an accelerator train here (stacked where the case allows).
     """
-    profile = profile.with_epochs(epochs)
     n = workers_for(len(seeds), device) if workers is None else min(workers, len(seeds))
     hook = (lambda _job, rec: on_record(rec)) if on_record is not None else None
     if n <= 1 or stacks(case, len(seeds), device):

@@ -14,7 +14,7 @@ from vgmodels.analysis.meanfield import sigma_w_of_std
 from vgmodels.profiles import Profile, get_profile
 from vgmodels.remedies import Case, get_case
 from vgmodels.sweep.beyond_grid import BEYOND_CASES, BEYOND_DEPTHS, beyond_case
-from vgmodels.training.schedules import phases_for
+from vgmodels.training.schedules import case_phases
 
 KINDS = ("depth", "lr", "phase", "beyond")
 
@@ -125,7 +125,7 @@ def _variant(case: Case, kind: str, values: dict, profile: Profile) -> Case:
             model = replace(model, init_std=values["init_std"])
         if "lr" in values:
             train = replace(train, lr=values["lr"])
-        phases_for(train.schedule, profile.epochs, model.depth, profile.exact_layerwise)
+        case_phases(replace(case, model=model, train=train), profile)
     except ValueError as e:
         raise ValueError(f"{kind}: case {case.id}: {e}") from None
     return replace(case, model=model, train=train)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from vgmodels.profiles import Profile
+from vgmodels.remedies import Case
+
 ALL = tuple(range(7))
 
 
@@ -86,3 +89,10 @@ def phases_for(
     else:
         lengths = split_budget(weights, epochs)
     return [Phase(n, e, t, d, g) for (n, _, t, d, g), e in zip(spec, lengths, strict=True)]
+
+
+def case_phases(case: Case, profile: Profile) -> list[Phase]:
+    """The phases of `case` under `profile`: the one place a case's epochs are decided."""
+    cfg, tc = case.model, case.train
+    budget = profile.epochs_for(cfg.recurrent)
+    return phases_for(tc.schedule, budget, cfg.depth, profile.exact_layerwise, tc.budget)

@@ -120,7 +120,6 @@ def train_stacked(
     seeds: list[int],
     device: torch.device,
     data: Dataset,
-    epochs: int | None = None,
     on_record: Callable[[dict], None] | None = None,
 ) -> list[dict]:
     """One record per seed, in the order of `seeds`, the seeds trained as one stacked model.
@@ -132,7 +131,7 @@ def train_stacked(
     """
     if not stackable(case):
         raise ValueError(f"case {case.id!r} cannot stack its seeds: see vgmodels.training.stacked")
-    runs = [Run(case, profile, s, device, data, epochs) for s in seeds]
+    runs = [Run(case, profile, s, device, data) for s in seeds]
     (phase,) = runs[0].phases
     for r in runs:
         r.begin_phase(phase)

@@ -22,7 +22,7 @@ from vgmodels.training.flops import matmul_peak_gflops
 from vgmodels.training.loop import EpochSums, evaluate, stepper, train_epoch
 from vgmodels.training.probes import layer_probe, time_probe
 from vgmodels.training.record import make_record
-from vgmodels.training.schedules import Phase, phases_for
+from vgmodels.training.schedules import Phase, case_phases
 
 __all__ = ["Run", "train_case", "make_optimizer", "evaluate"]
 
@@ -60,13 +60,11 @@ class Run:
         seed: int = 0,
         device: str | torch.device = "auto",
         data: Dataset | None = None,
-        epochs: int | None = None,
         on_epoch: Callable[[dict], None] | None = None,
         flush_denormal: bool = True,
     ):
         self.started, self.t_run = time.time(), time.perf_counter()
         dev = device if isinstance(device, torch.device) else resolve_device(device)
-        profile = profile.with_epochs(epochs)
         if data is None:
             data = load_fashion_mnist(
                 n_train=profile.n_train, n_val=profile.n_val, n_test=profile.n_test
@@ -90,8 +88,7 @@ class Run:
         # recurrent steps stay eager: cuDNN's fused layers are not captured here (and cost little)
         self.graphs = graphs_on(dev) and not case.model.recurrent
         self.opt = make_optimizer(model.parameters(), tc, self.graphs)
-        budget = profile.epochs_for(cfg.recurrent)
-        self.phases = phases_for(tc.schedule, budget, cfg.depth, profile.exact_layerwise, tc.budget)
+        self.phases = case_phases(case, profile)
         self.n_train = len(data.train)
         self.steps = math.ceil(self.n_train / tc.batch_size)
         self.sched = None
@@ -206,12 +203,11 @@ def train_case(
     seed: int = 0,
     device: str | torch.device = "auto",
     data: Dataset | None = None,
-    epochs: int | None = None,
     on_epoch: Callable[[dict], None] | None = None,
     flush_denormal: bool = True,
 ) -> dict:
     """Train `case` under `profile` with `seed`; returns the record of DESIGN.md."""
-    run = Run(case, profile, seed, device, data, epochs, on_epoch, flush_denormal)
+    run = Run(case, profile, seed, device, data, on_epoch, flush_denormal)
     for phase in run.phases:
         run.begin_phase(phase)
         for _ in range(phase.epochs):
