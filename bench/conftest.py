@@ -14,7 +14,7 @@ from vgmodels.check import validate_baseline
 from vgmodels.cli import folder_output_problem
 from vgmodels.data import DataError, load_fashion_mnist
 from vgmodels.device import default_cpus, device_name, resolve_device
-from vgmodels.profiles import DEFAULT_PROFILE, PROFILES, get_profile
+from vgmodels.profiles import DEFAULT_PROFILE, PROFILES, get_profile, seeds_needed
 from vgmodels.remedies import REMEDIES
 from vgmodels.results import MAX_SEED, ResultsError, read_json
 from vgmodels.runs import cluster
@@ -118,6 +118,7 @@ def _settings(config) -> dict:
         "profile": profile, "device": device, "cases": ids, "seeds": seeds, "baseline": baseline,
         "runs": Path(runs), "resume": config.getoption("--vg-resume"), "workers": workers,
         "address": config.getoption("--vg-address"), "tensorboard": tensorboard,
+        "spread_rule": seeds_opt is None,  # the profile's seeds: more where they spread
     }  # fmt: skip
     return config._vg_settings
 
@@ -231,8 +232,24 @@ class Plan:
         self.queue.submit([Job((c, s), REMEDIES[c], profile, s) for c, s in todo])
 
     def records(self, case_id: str) -> tuple[list[dict], list[int]]:
-        """(this case's records in seed order, the seeds reused); trains what is missing."""
-        seeds = self.vg["seeds"]
+        """(this case's records in seed order, the seeds reused); trains what is missing, and
+        the profile's further seeds where the first ones spread (profiles.seeds_needed)."""
+        records, reused = self._records(case_id, self.vg["seeds"])
+        wanted = seeds_needed(self.vg["profile"], [r["test_acc"] for r in records])
+        if self.vg["spread_rule"] and wanted > len(records):
+            more = list(range(len(records), wanted))
+            profile, device, folder = self.vg["profile"], self.vg["device"], self.vg["runs"]
+            for s in more:
+                rec = reusable(folder, REMEDIES[case_id], profile, s, device)
+                if rec is not None and self.vg["resume"]:
+                    self.reused[(case_id, s)] = rec
+            todo = [(case_id, s) for s in more if (case_id, s) not in self.reused]
+            self.queue.submit([Job(k, REMEDIES[case_id], profile, k[1]) for k in todo])
+            extra, extra_reused = self._records(case_id, more)
+            records, reused = records + extra, reused + extra_reused
+        return records, reused
+
+    def _records(self, case_id: str, seeds: list[int]) -> tuple[list[dict], list[int]]:
         todo = [(case_id, s) for s in seeds if (case_id, s) not in self.reused]
         by_seed = {}
         if todo:
