@@ -42,6 +42,7 @@ publish: install
 
 test: install
 	$(PY) -m ruff check vgmodels bench tests
+	$(PY) -m ruff format --check vgmodels bench tests
 	$(VENV)/bin/actionlint .github/workflows/*.yml
 	$(PY) -m pytest tests
 	mkdir -p results

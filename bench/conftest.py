@@ -41,17 +41,23 @@ def pytest_addoption(parser):
         "--vg-resume", action="store_true", help="reuse the runs folder's records of identical runs"
     )
     g.addoption(
-        "--vg-tensorboard", "--tensorboard", dest="vg_tensorboard", default=None,
+        "--vg-tensorboard",
+        "--tensorboard",
+        dest="vg_tensorboard",
+        default=None,
         help="folder for TensorBoard event files, one subfolder per finished run",
-    )  # fmt: skip
+    )
     g.addoption(
-        "--vg-workers", default=None, type=int,
+        "--vg-workers",
+        default=None,
+        type=int,
         help="runs training at once (default: one per CPU core on the CPU; 1 = one after another)",
-    )  # fmt: skip
+    )
     g.addoption(
-        "--vg-address", default=None,
+        "--vg-address",
+        default=None,
         help="HOST:PORT of a running Ray cluster to train on (default: a local one)",
-    )  # fmt: skip
+    )
 
 
 def _settings(config) -> dict:
@@ -115,11 +121,18 @@ def _settings(config) -> dict:
     if workers is not None and workers < 1:
         raise pytest.UsageError(f"--vg-workers {workers}: accepted a whole number >= 1")
     config._vg_settings = {
-        "profile": profile, "device": device, "cases": ids, "seeds": seeds, "baseline": baseline,
-        "runs": Path(runs), "resume": config.getoption("--vg-resume"), "workers": workers,
-        "address": config.getoption("--vg-address"), "tensorboard": tensorboard,
+        "profile": profile,
+        "device": device,
+        "cases": ids,
+        "seeds": seeds,
+        "baseline": baseline,
+        "runs": Path(runs),
+        "resume": config.getoption("--vg-resume"),
+        "workers": workers,
+        "address": config.getoption("--vg-address"),
+        "tensorboard": tensorboard,
         "spread_rule": seeds_opt is None,  # the profile's seeds: more where they spread
-    }  # fmt: skip
+    }
     return config._vg_settings
 
 

@@ -64,17 +64,27 @@ def test_sdagd_step_cost(benchmark, vg):
     # Hutchinson needs a double backward: plain nn.Linear, so SGD on the same layers beside it
     sgd_plain, hutch_net = _models(dev, linear=nn.Linear)
     steps = {
-        "sgd": _sgd_step(sgd_net, torch.optim.SGD(sgd_net.parameters(), lr=1e-2, foreach=True), x, y),
+        "sgd": _sgd_step(
+            sgd_net, torch.optim.SGD(sgd_net.parameters(), lr=1e-2, foreach=True), x, y
+        ),
         "sdagd": _sdagd_step(
-            gnb_net, SDAGD([{"params": [p]} for p in gnb_net.parameters()], radius=0.1,
-                           hessian="gnb"), x, y, "gnb",
+            gnb_net,
+            SDAGD([{"params": [p]} for p in gnb_net.parameters()], radius=0.1, hessian="gnb"),
+            x,
+            y,
+            "gnb",
         ),
-        "sgd_plain": _sgd_step(sgd_plain, torch.optim.SGD(sgd_plain.parameters(), lr=1e-2, foreach=True), x, y),
+        "sgd_plain": _sgd_step(
+            sgd_plain, torch.optim.SGD(sgd_plain.parameters(), lr=1e-2, foreach=True), x, y
+        ),
         "hutchinson": _sdagd_step(
-            hutch_net, SDAGD([{"params": [p]} for p in hutch_net.parameters()], radius=0.1),
-            x, y, "hutchinson",
+            hutch_net,
+            SDAGD([{"params": [p]} for p in hutch_net.parameters()], radius=0.1),
+            x,
+            y,
+            "hutchinson",
         ),
-    }  # fmt: skip
+    }
     order = ["sgd", "sdagd", "sgd_plain", "hutchinson"]
 
     def run():

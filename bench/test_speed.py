@@ -42,9 +42,13 @@ def test_speed(benchmark, vg, dataset):
             train_case(case, vg["profile"].with_epochs(1), 0, vg["device"], dataset)
         t0 = time.perf_counter()
         ours = train_case(
-            case, vg["profile"].with_epochs(epochs), 0, vg["device"], dataset,
+            case,
+            vg["profile"].with_epochs(epochs),
+            0,
+            vg["device"],
+            dataset,
             on_epoch=lambda row: ends.append(time.perf_counter()),
-        )  # fmt: skip
+        )
         ours_run = time.perf_counter() - t0  # the whole run: start, epochs, test
         # 2 epochs of the seed-style loop (1.6-3.7 s each): its epochs vary by 2-5%, the
         # machine from minute to minute by more, so more epochs would not steady the ratio

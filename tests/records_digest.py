@@ -21,10 +21,23 @@ from pathlib import Path
 CASES = ("baseline", "skip", "layerwise_paper", "grad_norm", "lstm", "sdagd", "resnet_bn_relu")
 # What a run measured of the clock, the process or the moment: everything else must not move.
 TIMING = {
-    "seconds", "train_seconds", "seconds_per_epoch", "samples_per_second", "gflops_per_second",
-    "peak_gflops", "mfu", "run_seconds", "started_at", "finished_at", "peak_rss_mb",
-    "code_version", "code", "commit", "publishable", "concurrent_runs",
-}  # fmt: skip
+    "seconds",
+    "train_seconds",
+    "seconds_per_epoch",
+    "samples_per_second",
+    "gflops_per_second",
+    "peak_gflops",
+    "mfu",
+    "run_seconds",
+    "started_at",
+    "finished_at",
+    "peak_rss_mb",
+    "code_version",
+    "code",
+    "commit",
+    "publishable",
+    "concurrent_runs",
+}
 
 
 def strip(value):
@@ -42,7 +55,17 @@ def digest(case: str, profile: str = "smoke") -> str:
     env = dict(os.environ, VG_LINEAR="aten", VG_WORKERS="1")
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "record.json"
-        cmd = [sys.executable, "-m", "vgmodels", "run", case, "--profile", profile, "--out", str(out)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "vgmodels",
+            "run",
+            case,
+            "--profile",
+            profile,
+            "--out",
+            str(out),
+        ]
         subprocess.run(cmd, check=True, env=env, stderr=subprocess.DEVNULL)
         record = strip(json.loads(out.read_text()))
     return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()

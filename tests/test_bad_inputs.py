@@ -16,8 +16,11 @@ from vgmodels.results import write_json_atomic
 from vgmodels.sweep import cli as sweep
 
 COMMANDS = {
-    "vgmodels": run_cli.main, "report": report_cli.main, "check": check.main, "sweep": sweep.main,
-}  # fmt: skip
+    "vgmodels": run_cli.main,
+    "report": report_cli.main,
+    "check": check.main,
+    "sweep": sweep.main,
+}
 UNWRITABLE = "/proc/vgmodels/out"  # no process may create files under /proc, not even root
 
 
@@ -28,7 +31,9 @@ def _inputs(root):
     write_json_atomic(d / "rec.json", rec)
     write_json_atomic(d / "recs" / "relu-s0.json", rec)
     write_json_atomic(d / "quick.json", {**make_record("adam", 0), "profile": "quick"})
-    write_json_atomic(d / "base.json", {"profile": "smoke", "cases": {"relu": {"mean": 0.1, "tolerance": 0.01}}})  # fmt: skip
+    write_json_atomic(
+        d / "base.json", {"profile": "smoke", "cases": {"relu": {"mean": 0.1, "tolerance": 0.01}}}
+    )
     (d / "empty.json").write_text("")
     (d / "truncated.json").write_text(json.dumps(rec)[:500])
     (d / "wrong.json").write_text('{"name": "a benchmark of something else"}')
@@ -85,7 +90,7 @@ CASES = [
     ("sweep depth --out IN/notes.txt", "--out IN/notes.txt: IN/notes.txt is a file; name a folder"),
     (f"sweep depth --out {UNWRITABLE}", f"--out {UNWRITABLE}: cannot write in /proc"),
     ("sweep nope", "argument kind: invalid choice: 'nope'"),
-    ("sweep lr --depths 3", "--depths applies to the depth and phase sweep, not lr"),
+    ("sweep lr --depths 3", "--depths applies to the depth, phase and beyond sweep, not lr"),
     ("sweep depth --cases nope --dry-run", "unknown case 'nope'; accepted: depth3"),
 ]
 
@@ -132,9 +137,20 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(
 )
 def test_bench_options_are_usage_errors(args, needle):
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "bench/", "-p", "no:cacheprovider", "--collect-only", *args],
-        cwd=PROJECT_ROOT, capture_output=True, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "bench/",
+            "-p",
+            "no:cacheprovider",
+            "--collect-only",
+            *args,
+        ],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 4  # pytest's usage-error exit code, as for its other options
     assert needle in proc.stderr and "Traceback" not in proc.stderr
 

@@ -26,27 +26,62 @@ from vgmodels.data import PROJECT_ROOT
 )
 def test_unknown_option_values_are_usage_errors(args, needle):
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "bench/", "-p", "no:cacheprovider", "--collect-only", *args],
-        cwd=PROJECT_ROOT, capture_output=True, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "bench/",
+            "-p",
+            "no:cacheprovider",
+            "--collect-only",
+            *args,
+        ],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 4  # pytest's usage-error exit code
     assert needle in proc.stderr
 
 
 def test_baseline_of_another_profile_is_refused():
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "bench/", "-p", "no:cacheprovider", "--collect-only",
-         "--vg-profile", "smoke", "--vg-baseline", "bench/baselines/quick.json"],
-        cwd=PROJECT_ROOT, capture_output=True, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "bench/",
+            "-p",
+            "no:cacheprovider",
+            "--collect-only",
+            "--vg-profile",
+            "smoke",
+            "--vg-baseline",
+            "bench/baselines/quick.json",
+        ],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 4 and "is for profile 'quick', this run is 'smoke'" in proc.stderr
 
 
 def _collected(*args):
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "bench/", "-p", "no:cacheprovider", "--collect-only", *args],
-        cwd=PROJECT_ROOT, capture_output=True, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "bench/",
+            "-p",
+            "no:cacheprovider",
+            "--collect-only",
+            *args,
+        ],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stderr
     return [
         line.split("[", 1)[1].rstrip("]")

@@ -52,7 +52,9 @@ def test_a_spread_case_gets_the_profiles_further_seeds(tmp_path, monkeypatch):
     records, reused = plan.records("relu")
     assert [r["seed"] for r in records] == [0, 1, 2] and reused == [] and seen == [2]
     alone = train_case(REMEDIES["relu"], PROFILE, 2, "cpu", data)
-    assert strip(records[2]["history"]) == strip(alone["history"])  # the third seed is that seed's own run
+    assert strip(records[2]["history"]) == strip(
+        alone["history"]
+    )  # the third seed is that seed's own run
     assert sorted(p.name for p in tmp_path.iterdir())[:3] == [
         "relu-s0.json",
         "relu-s1.json",

@@ -37,9 +37,14 @@ def test_grad_norm_pre_default_standardizes_the_gradient_before_the_sigmoid():
     torch.testing.assert_close(seen["g_in"], (g - g.mean()) / (g.std() + 1e-6))
 
 
-@pytest.mark.parametrize("depth, sgd, sdagd", [(3, "sgd_lr0.1_depth3", "sdagd_depth3"),
-                                               (5, "sgd_lr0.1_depth5", "sdagd_depth5"),
-                                               (7, "sgd_lr0.1", "sdagd")])  # fmt: skip
+@pytest.mark.parametrize(
+    "depth, sgd, sdagd",
+    [
+        (3, "sgd_lr0.1_depth3", "sdagd_depth3"),
+        (5, "sgd_lr0.1_depth5", "sdagd_depth5"),
+        (7, "sgd_lr0.1", "sdagd"),
+    ],
+)
 def test_sgd_at_sdagds_lr_differs_from_sdagd_only_in_the_optimizer(depth, sgd, sdagd):
     a, b = REMEDIES[sgd], REMEDIES[sdagd]
     assert a.model == b.model and a.model.depth == depth

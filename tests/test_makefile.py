@@ -19,8 +19,12 @@ def _dry(target: str) -> list[str]:
 
 
 def _out_folders(lines: list[str]) -> list[str]:
-    return [m.group(1) for line in lines for m in re.finditer(r"--out\s+(\S+)", line)
-            if "vgmodels.report" in line]  # fmt: skip
+    return [
+        m.group(1)
+        for line in lines
+        for m in re.finditer(r"--out\s+(\S+)", line)
+        if "vgmodels.report" in line
+    ]
 
 
 def test_report_renders_into_results_site_and_never_into_site():

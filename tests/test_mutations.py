@@ -114,7 +114,7 @@ MUTATIONS = {
         lambda: model("grad_norm", grad_norm="none"),
         grad_norm_at_output,
         {"grad_log10"},
-    ),  # fmt: skip
+    ),
     # batchnorm reaches ~0.76 in smoke; without the norm the sigmoids saturate: chance
     "BatchNorm dropped": (
         lambda: model("batchnorm", norm="none"),
@@ -132,30 +132,30 @@ MUTATIONS = {
         lambda: model("kaiming_relu", init="normal"),
         None,
         {"test_acc", "grad_log10"},
-    ),  # fmt: skip
+    ),
     # the last stage first: all 7 layers learn in epoch 1 where the baseline trains h1-h2 alone
     "layer-wise phases in reverse order": (
         lambda: REMEDIES["layerwise_greedy"],
         reversed_phases,
         {"grad_log10"},
-    ),  # fmt: skip
+    ),
     "constant predictor (a learning case)": (
         lambda: REMEDIES["batchnorm"],
         constant_predictor,
         {"test_acc", "grad_log10"},
-    ),  # fmt: skip
+    ),
     # at chance its accuracy matches the baseline case's; no gradient reaches any layer though
     "constant predictor (a chance-level case)": (
         lambda: REMEDIES["baseline"],
         constant_predictor,
         {"grad_log10"},
-    ),  # fmt: skip
+    ),
     "gradient clipping removed": (lambda: trained("grad_clip", clip_norm=None), None, {"diverged"}),
     "Adam replaced by SGD": (
         lambda: trained("adam", optimizer="sgd", lr=1e-2),
         None,
         {"test_acc", "train_loss"},
-    ),  # fmt: skip
+    ),
 }
 
 

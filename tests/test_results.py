@@ -151,9 +151,24 @@ def test_an_empty_folder_or_a_missing_file_is_refused(tmp_path, make, needle):
 
 # Random JSON: anything a file may hold, with the record's own key names drawn often.
 KEYS = st.sampled_from(
-    ["case", "seed", "profile", "test_acc", "history", "diverged", "records", "benchmarks",
-     "extra_info", "cases", "mean", "tolerance", "epochs_run", "grad_norm", "val_acc"]
-) | st.text(max_size=6)  # fmt: skip
+    [
+        "case",
+        "seed",
+        "profile",
+        "test_acc",
+        "history",
+        "diverged",
+        "records",
+        "benchmarks",
+        "extra_info",
+        "cases",
+        "mean",
+        "tolerance",
+        "epochs_run",
+        "grad_norm",
+        "val_acc",
+    ]
+) | st.text(max_size=6)
 SCALARS = (
     st.none()
     | st.booleans()
@@ -191,11 +206,22 @@ def test_random_json_is_a_record_or_one_line(obj):
 # from vgmodels.results) so that a loosened schema fails these tests
 N, INT, ON, OI = (int, float), (int,), (int, float, type(None)), (int, type(None))
 RECORD = {
-    "case": (str,), "seed": INT, "profile": (str,), "profile_config": (dict,), "config": (dict,),
-    "epochs_run": INT, "history": (list,), "test_acc": N, "test_loss": ON, "convergence_epoch": OI,
-    "vanishing_ratio": (dict,), "diverged": (bool,), "train_seconds": N, "seconds_per_epoch": N,
+    "case": (str,),
+    "seed": INT,
+    "profile": (str,),
+    "profile_config": (dict,),
+    "config": (dict,),
+    "epochs_run": INT,
+    "history": (list,),
+    "test_acc": N,
+    "test_loss": ON,
+    "convergence_epoch": OI,
+    "vanishing_ratio": (dict,),
+    "diverged": (bool,),
+    "train_seconds": N,
+    "seconds_per_epoch": N,
     "device": (str,),
-}  # fmt: skip
+}
 EPOCH = {"epoch": INT, "val_acc": N, "train_loss": ON, "grad_norm": (list,)}
 
 # Generated records: every field the trainer's make_record fills, with values in range.
@@ -217,25 +243,44 @@ def valid_record(draw) -> dict:
     width = case.model.depth + 1  # hidden layers and the head
     rows = [
         {
-            "epoch": e, "phase": "all", "lr": case.train.lr, "val_acc": draw(UNIT),
-            "train_loss": draw(MAYBE), "train_acc": draw(UNIT), "val_loss": draw(MAYBE),
+            "epoch": e,
+            "phase": "all",
+            "lr": case.train.lr,
+            "val_acc": draw(UNIT),
+            "train_loss": draw(MAYBE),
+            "train_acc": draw(UNIT),
+            "val_loss": draw(MAYBE),
             "grad_norm": draw(st.lists(MAYBE, min_size=width, max_size=width)),
-            "update_ratio": [draw(MAYBE)] * width, "seconds": draw(POSITIVE),
+            "update_ratio": [draw(MAYBE)] * width,
+            "seconds": draw(POSITIVE),
         }
         for e in range(1, epochs + 1)
-    ]  # fmt: skip
+    ]
     timing = {
-        "seconds": draw(SECONDS), "flops": draw(POSITIVE), "peak": draw(SECONDS),
-        "diverged": draw(st.booleans()), "run_seconds": draw(POSITIVE),
-        "started_at": draw(POSITIVE), "finished_at": draw(POSITIVE),
-    }  # fmt: skip
+        "seconds": draw(SECONDS),
+        "flops": draw(POSITIVE),
+        "peak": draw(SECONDS),
+        "diverged": draw(st.booleans()),
+        "run_seconds": draw(POSITIVE),
+        "started_at": draw(POSITIVE),
+        "finished_at": draw(POSITIVE),
+    }
     test = (draw(POSITIVE), draw(UNIT))
     seed = draw(st.integers(0, 2**32 - 1))
     profile = Profile("smoke", epochs, 1)
     rec = record_of_run(
-        case, profile, seed, torch.device("cpu"), TINY, phases_for("none", epochs, case.model.depth),
-        rows, test, timing, True, "aten",
-    )  # fmt: skip
+        case,
+        profile,
+        seed,
+        torch.device("cpu"),
+        TINY,
+        phases_for("none", epochs, case.model.depth),
+        rows,
+        test,
+        timing,
+        True,
+        "aten",
+    )
     return json.loads(json.dumps(rec, allow_nan=False))
 
 

@@ -92,9 +92,14 @@ def main(argv: list[str] | None = None) -> int:
 
     total = sum(p.epochs for p in case_phases(case, profile))
     record = train_case(
-        case, profile, args.seed, device, data,
-        on_epoch=_progress(total), flush_denormal=not args.no_flush_denormal,
-    )  # fmt: skip
+        case,
+        profile,
+        args.seed,
+        device,
+        data,
+        on_epoch=_progress(total),
+        flush_denormal=not args.no_flush_denormal,
+    )
     try:
         write_json_atomic(out, record)
     except OutputError as e:

@@ -16,29 +16,41 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
 SPLIT_SEED = 20240101
 CLASSES = (
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
-)  # fmt: skip
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
 
 # name -> (IDX magic, shape, sha256 of the uncompressed file)
 FILES = {
     "train-images-idx3-ubyte": (
-        2051, (60000, 28, 28),
+        2051,
+        (60000, 28, 28),
         "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
     ),
     "train-labels-idx1-ubyte": (
-        2049, (60000,),
+        2049,
+        (60000,),
         "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
     ),
     "t10k-images-idx3-ubyte": (
-        2051, (10000, 28, 28),
+        2051,
+        (10000, 28, 28),
         "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
     ),
     "t10k-labels-idx1-ubyte": (
-        2049, (10000,),
+        2049,
+        (10000,),
         "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
     ),
-}  # fmt: skip
+}
 HOW_TO_GET = (
     "install the Debian package dataset-fashion-mnist (apt-get install -y dataset-fashion-mnist) "
     "or point --data-dir / VG_DATA at a folder holding the four IDX files"
@@ -80,9 +92,11 @@ class Dataset:
     def subset(self, n_train: int | None, n_val: int | None, n_test: int | None) -> Dataset:
         """The first n samples of each split (None: all of it)."""
         return Dataset(
-            subset(self.train, n_train), subset(self.val, n_val), subset(self.test, n_test),
+            subset(self.train, n_train),
+            subset(self.val, n_val),
+            subset(self.test, n_test),
             self.source,
-        )  # fmt: skip
+        )
 
 
 def candidate_dirs(data_dir: str | os.PathLike | None = None) -> list[Path]:

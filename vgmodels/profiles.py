@@ -87,7 +87,11 @@ PROFILES = {
     ),  # fmt: skip
     "quick": Profile("quick", epochs=20, seeds=1, recurrent_epochs=2),
     "paper": Profile(
-        "paper", epochs=100, seeds=5, seeds_if_spread=10, heavy=True,
+        "paper",
+        epochs=100,
+        seeds=5,
+        seeds_if_spread=10,
+        heavy=True,
         recurrent_epochs=RECURRENT_PAPER,
     ),  # fmt: skip
     "paper300": Profile(

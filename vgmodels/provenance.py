@@ -20,9 +20,17 @@ PROJECT_ROOT = PACKAGE.parent
 
 # Sources that only read, write, check or present records: a change to them keeps old runs valid.
 NOT_TRAINING = (
-    "report/", "analysis/", "sweep/cli.py", "__main__.py", "check.py", "cli.py", "results.py",
-    "provenance.py", "runs/folder.py", "runs/tensorboard.py",
-)  # fmt: skip
+    "report/",
+    "analysis/",
+    "sweep/cli.py",
+    "__main__.py",
+    "check.py",
+    "cli.py",
+    "results.py",
+    "provenance.py",
+    "runs/folder.py",
+    "runs/tensorboard.py",
+)
 
 
 def source_sha256(package: Path = PACKAGE) -> str:

@@ -242,7 +242,9 @@ def load_results(paths) -> tuple[list[dict], list[dict], dict]:
                 if isinstance(extra, dict) and extra.get("kind") in TIMING_KINDS:
                     speed.append(extra)
         elif isinstance(obj, dict) and isinstance(obj.get("speed"), list):  # a site's results.json
-            speed += [s for s in obj["speed"] if isinstance(s, dict) and s.get("kind") in TIMING_KINDS]
+            speed += [
+                s for s in obj["speed"] if isinstance(s, dict) and s.get("kind") in TIMING_KINDS
+            ]
         if not info and isinstance(obj, dict) and isinstance(obj.get("vgmodels"), dict):
             info = obj["vgmodels"]
     if not records:

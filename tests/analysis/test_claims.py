@@ -15,15 +15,41 @@ LEARNING = [2.3, 1.5, 1.0, 0.8, 0.6]  # a loss that leaves chance: no failing di
 STUCK = [2.3026] * 5  # ln 10 every epoch: "stuck at chance loss"
 
 
-def rec(case, seed, acc, profile="paper", epochs=100, train_acc=0.5, loss=LEARNING, n_train=None,
-        saturation=None, time=None):  # fmt: skip
+def rec(
+    case,
+    seed,
+    acc,
+    profile="paper",
+    epochs=100,
+    train_acc=0.5,
+    loss=LEARNING,
+    n_train=None,
+    saturation=None,
+    time=None,
+):
     """A record with just the fields the claims read."""
-    hist = [{"epoch": i + 1, "train_loss": v, "train_acc": train_acc, "val_acc": acc,
-             "grad_norm": [1.0, 1.0], "saturation": saturation, "grad_norm_time": time}
-            for i, v in enumerate(loss)]  # fmt: skip
-    return {"case": case, "seed": seed, "test_acc": acc, "profile": profile, "epochs": epochs,
-            "profile_config": {"epochs": epochs, "n_train": n_train}, "history": hist,
-            "diverged": False}  # fmt: skip
+    hist = [
+        {
+            "epoch": i + 1,
+            "train_loss": v,
+            "train_acc": train_acc,
+            "val_acc": acc,
+            "grad_norm": [1.0, 1.0],
+            "saturation": saturation,
+            "grad_norm_time": time,
+        }
+        for i, v in enumerate(loss)
+    ]
+    return {
+        "case": case,
+        "seed": seed,
+        "test_acc": acc,
+        "profile": profile,
+        "epochs": epochs,
+        "profile_config": {"epochs": epochs, "n_train": n_train},
+        "history": hist,
+        "diverged": False,
+    }
 
 
 def seeds(case, accs, **kw):
@@ -82,8 +108,10 @@ def test_compare_log_metric_and_lower_side():
     )
     o = C.Compare("lstm_long", "rnn_long", C.THROUGH_TIME)(groups)
     assert o.verdict == C.REPRODUCED and o.difference.startswith("×1e6")
-    sat = group(seeds("batchnorm", [0.8] * 2, saturation=[0.0, 0.0])
-                + seeds("baseline", [0.1] * 2, saturation=[0.0, 0.0]))  # fmt: skip
+    sat = group(
+        seeds("batchnorm", [0.8] * 2, saturation=[0.0, 0.0])
+        + seeds("baseline", [0.1] * 2, saturation=[0.0, 0.0])
+    )
     o = C.Compare("batchnorm", metric=C.SATURATED, side=-1)(sat)
     assert o.verdict == C.CONTRADICTED  # neither saturates: inside the 1% margin, no effect
     assert o.difference == "+0.000 (no spread) % of units"
@@ -120,13 +148,25 @@ def test_explodes():
 
 
 def test_computed_claims_agree_with_their_quotes():
-    for f in (K.zero_init_relu_mlp, K.zero_init_regressions, K.sigmoid_chain, K.linear_chain,
-              K.skip_gradient, K.boost_derivative, K.adam_defaults):  # fmt: skip
+    for f in (
+        K.zero_init_relu_mlp,
+        K.zero_init_regressions,
+        K.sigmoid_chain,
+        K.linear_chain,
+        K.skip_gradient,
+        K.boost_derivative,
+        K.adam_defaults,
+    ):
         assert all(C.agrees(ours, quoted) for _, ours, quoted in f()), f.__name__
     assert K.sigmoid_chain()[0][1] == pytest.approx(0.25**7, rel=1e-12)
     assert dict((n, v) for n, v, _ in K.zero_init_regressions()) == pytest.approx(
-        {"linear w₁": 0.01 * 5 * 2, "linear w₂": 0.01 * 5 * 3, "logistic w₁": 0.01 * 0.5 * 1.5,
-         "logistic w₂": 0.01 * 0.5 * 2.0})  # fmt: skip
+        {
+            "linear w₁": 0.01 * 5 * 2,
+            "linear w₂": 0.01 * 5 * 3,
+            "logistic w₁": 0.01 * 0.5 * 1.5,
+            "logistic w₂": 0.01 * 0.5 * 2.0,
+        }
+    )
 
 
 def test_agrees_reads_the_quoted_precision():
@@ -191,9 +231,32 @@ def test_no_claim_the_sources_do_not_make():
 def test_every_case_the_brief_names_has_a_row():
     named = {getattr(c.check, "case", None) for c in CLAIMS}
     named |= {getattr(c.check, "against", None) for c in CLAIMS}
-    for case in ("std1", "relu", "tanh", "adam", "rmsprop", "batchnorm", "mynorm", "skip",
-                 "skip_article", "layerwise_paper_full", "layerwise_greedy_full", "grad_norm",
-                 "grad_norm_pre", "grad_norm_pre_default", "baseline_default", "sigmoid_boost",
-                 "sdagd", "sgd_lr0.1", "lstm_long", "gru_long", "rnn_long", "depth3", "depth5",
-                 "baseline", "sgd_momentum", "relu_std1"):  # fmt: skip
+    for case in (
+        "std1",
+        "relu",
+        "tanh",
+        "adam",
+        "rmsprop",
+        "batchnorm",
+        "mynorm",
+        "skip",
+        "skip_article",
+        "layerwise_paper_full",
+        "layerwise_greedy_full",
+        "grad_norm",
+        "grad_norm_pre",
+        "grad_norm_pre_default",
+        "baseline_default",
+        "sigmoid_boost",
+        "sdagd",
+        "sgd_lr0.1",
+        "lstm_long",
+        "gru_long",
+        "rnn_long",
+        "depth3",
+        "depth5",
+        "baseline",
+        "sgd_momentum",
+        "relu_std1",
+    ):
         assert case in named, case

@@ -15,8 +15,12 @@ def record(losses, val=None, layers=3, **per_layer):
     """A record with one history row per loss; per-layer lists given per epoch or as one constant."""
     rows = []
     for i, loss in enumerate(losses):
-        row = {"epoch": i + 1, "phase": "all", "train_loss": loss,
-               "val_acc": val[i] if val else 0.5}  # fmt: skip
+        row = {
+            "epoch": i + 1,
+            "phase": "all",
+            "train_loss": loss,
+            "val_acc": val[i] if val else 0.5,
+        }
         for key, value in per_layer.items():
             row[key] = value[i] if isinstance(value[0], list) else value
         row.setdefault("grad_norm", [1.0] * (layers + 1))
@@ -105,8 +109,10 @@ def test_learned_then_collapsed_names_the_epoch_phase_and_growth():
     names = ["grow 1-2"] * 3 + ["grow 3-4"] * 3
     for row, name in zip(rec["history"], names, strict=True):
         row["phase"] = name
-    rec["phases"] = [{"name": "grow 1-2", "epochs": 3, "active_depth": 2},
-                     {"name": "grow 3-4", "epochs": 3, "active_depth": 4}]  # fmt: skip
+    rec["phases"] = [
+        {"name": "grow 1-2", "epochs": 3, "active_depth": 2},
+        {"name": "grow 3-4", "epochs": 3, "active_depth": 4},
+    ]
     found = D.learned_then_collapsed(rec)
     assert found["best"] == 0.58 and found["best_epoch"] == 3 and found["best_phase"] == "grow 1-2"
     assert found["epoch"] == 4 and found["phase"] == "grow 3-4" and found["phase_start"]

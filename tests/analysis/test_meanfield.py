@@ -19,8 +19,14 @@ DACT = {
 
 def quad_normal(f) -> float:
     """E[f(z)], z ~ N(0, 1), by scipy's adaptive quadrature (independent of our grid)."""
-    return quad(lambda z: f(z) * math.exp(-z * z / 2) / math.sqrt(2 * math.pi), -12, 12,
-                limit=400, epsabs=1e-13, epsrel=1e-12)[0]  # fmt: skip
+    return quad(
+        lambda z: f(z) * math.exp(-z * z / 2) / math.sqrt(2 * math.pi),
+        -12,
+        12,
+        limit=400,
+        epsabs=1e-13,
+        epsrel=1e-12,
+    )[0]
 
 
 def random_net(act, sigma_w, sigma_b, x, depth, width=1000, seed=0):
@@ -52,9 +58,9 @@ def test_tanh_ordered_phase_without_bias_has_closed_forms(sigma_w):
 
 
 @pytest.mark.parametrize(
-    "act,sigma_w,sigma_b", [("tanh", 1.5, 0.3), ("tanh", 0.8, 0.1), ("sigmoid", 4.0, 0.5),
-                            ("sigmoid", 12.0, 0.0)],
-)  # fmt: skip
+    "act,sigma_w,sigma_b",
+    [("tanh", 1.5, 0.3), ("tanh", 0.8, 0.1), ("sigmoid", 4.0, 0.5), ("sigmoid", 12.0, 0.0)],
+)
 def test_fixed_point_and_chi_1_agree_with_adaptive_quadrature(act, sigma_w, sigma_b):
     q = mf.q_star(act, sigma_w, sigma_b)
     s = math.sqrt(q)
@@ -65,8 +71,10 @@ def test_fixed_point_and_chi_1_agree_with_adaptive_quadrature(act, sigma_w, sigm
     assert mf.chi_1(act, sigma_w, sigma_b) == pytest.approx(chi, rel=1e-9)
 
 
-@pytest.mark.parametrize("act,sigma_b", [("tanh", 0.05), ("tanh", 0.3), ("tanh", 1.0),
-                                         ("sigmoid", 0.0), ("sigmoid", 0.5)])  # fmt: skip
+@pytest.mark.parametrize(
+    "act,sigma_b",
+    [("tanh", 0.05), ("tanh", 0.3), ("tanh", 1.0), ("sigmoid", 0.0), ("sigmoid", 0.5)],
+)
 def test_critical_line_has_chi_1_equal_one_by_adaptive_quadrature(act, sigma_b):
     sw = mf.critical_sigma_w(act, sigma_b)
     # solve q* independently by fixed-point iteration with scipy's quadrature

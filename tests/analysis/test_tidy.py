@@ -10,17 +10,48 @@ from vgmodels.report.tidy_files import write_tidy
 
 def _hand_record() -> dict:
     """Two epochs of a 2-hidden-layer run, numbers chosen by hand; dead units null (sigmoid)."""
-    base = {"grad_norm": [0.1, 0.2, 0.3], "update_ratio": [1e-3, 2e-3, 3e-3],
-            "act_mean": [0.5, 0.4], "act_std": [0.1, 0.05], "saturation": [0.0, 0.25],
-            "dead": [None, None]}  # fmt: skip
+    base = {
+        "grad_norm": [0.1, 0.2, 0.3],
+        "update_ratio": [1e-3, 2e-3, 3e-3],
+        "act_mean": [0.5, 0.4],
+        "act_std": [0.1, 0.05],
+        "saturation": [0.0, 0.25],
+        "dead": [None, None],
+    }
     history = [
-        {"epoch": 1, "phase": "all", "lr": 0.01, "train_loss": 2.3, "train_acc": 0.11,
-         "val_loss": 2.29, "val_acc": 0.12, "seconds": 1.5, **base},
-        {"epoch": 2, "phase": "all", "lr": 0.01, "train_loss": None, "train_acc": 0.2,
-         "val_loss": 2.1, "val_acc": 0.25, "seconds": 1.25, **base, "grad_norm": [7.0, 8.0, 9.0]},
-    ]  # fmt: skip
-    return {"case": "depth3", "seed": 4, "profile": "quick", "device": "cpu",
-            "layers": ["h1", "h2", "out"], "code": {"commit": "abc1234"}, "history": history}  # fmt: skip
+        {
+            "epoch": 1,
+            "phase": "all",
+            "lr": 0.01,
+            "train_loss": 2.3,
+            "train_acc": 0.11,
+            "val_loss": 2.29,
+            "val_acc": 0.12,
+            "seconds": 1.5,
+            **base,
+        },
+        {
+            "epoch": 2,
+            "phase": "all",
+            "lr": 0.01,
+            "train_loss": None,
+            "train_acc": 0.2,
+            "val_loss": 2.1,
+            "val_acc": 0.25,
+            "seconds": 1.25,
+            **base,
+            "grad_norm": [7.0, 8.0, 9.0],
+        },
+    ]
+    return {
+        "case": "depth3",
+        "seed": 4,
+        "profile": "quick",
+        "device": "cpu",
+        "layers": ["h1", "h2", "out"],
+        "code": {"commit": "abc1234"},
+        "history": history,
+    }
 
 
 def _value(frame, **where):
@@ -52,7 +83,13 @@ def test_written_tables_read_back_into_the_records_numbers(tmp_path, name):
     assert not (back.metric == "dead").any()
     first = back.iloc[0]
     assert (first.run, first.case, first.seed, first.profile, first.device, first.commit) == (
-        "depth3-quick-s4", "depth3", 4, "quick", "cpu", "abc1234")  # fmt: skip
+        "depth3-quick-s4",
+        "depth3",
+        4,
+        "quick",
+        "cpu",
+        "abc1234",
+    )
 
 
 def test_a_trained_record_and_a_sweep_record_are_runs_of_their_own():
@@ -65,8 +102,12 @@ def test_a_trained_record_and_a_sweep_record_are_runs_of_their_own():
     assert _value(mine, epoch=2, layer="h7", metric="grad_norm") == h[1]["grad_norm"][6]
     assert _value(mine, epoch=1, layer="h3", metric="dead") == h[0]["dead"][2]
     assert _value(mine, epoch=2, layer="", metric="train_loss") == h[1]["train_loss"]
-    n_values = sum(v is not None for r in h for k in ("grad_norm", "update_ratio", "act_mean",
-                   "act_std", "saturation", "dead") for v in r[k])  # fmt: skip
+    n_values = sum(
+        v is not None
+        for r in h
+        for k in ("grad_norm", "update_ratio", "act_mean", "act_std", "saturation", "dead")
+        for v in r[k]
+    )
     assert len(mine[mine.layer != ""]) == n_values
 
 

@@ -203,8 +203,16 @@ def test_preact_forward_is_the_hand_composed_residual_stack():
     """resnet_bn_relu's wiring (BatchNorm in eval mode with fresh statistics is the identity
     affine map up to eps) against the same weights composed with plain torch ops."""
     torch.manual_seed(0)
-    cfg = ModelConfig(depth=5, width=8, in_features=6, classes=4, activation="relu",
-                      norm="none", skip="preact", init="kaiming")  # fmt: skip
+    cfg = ModelConfig(
+        depth=5,
+        width=8,
+        in_features=6,
+        classes=4,
+        activation="relu",
+        norm="none",
+        skip="preact",
+        init="kaiming",
+    )
     model = DeepMLP(cfg).double().eval()
     for p in model.parameters():  # non-zero biases: every term shows
         p.data.add_(0.1 * torch.randn_like(p))

@@ -70,10 +70,11 @@ def _forward_backward(model, x, y):
 # 6 input gradients (none below the first layer) and 1 weight gradient (784 >= 4 x 128: only the
 # first layer's); the seed-style model (plain nn.Linear) and aten run none of them
 _ONEDNN_STEP = (
-    [((8, 784), (128, 784))] + [((8, 128), (128, 128))] * 6  # forward
+    [((8, 784), (128, 784))]
+    + [((8, 128), (128, 128))] * 6  # forward
     + [((8, 128), (128, 128))] * 6  # input gradients, top layer first
     + [((128, 8), (784, 8))]  # the first layer's weight gradient, g.T with x.T
-)  # fmt: skip
+)
 
 
 @needs_onednn

@@ -19,8 +19,10 @@ def test_each_recurrent_case_reads_the_image_in_its_steps(case_id):
     model = build(REMEDIES[case_id].model)
     assert type(model.rnn) is cls
     assert (model.rnn.input_size, model.rnn.hidden_size, model.rnn.num_layers) == (
-        784 // steps, 128, 1,
-    )  # fmt: skip
+        784 // steps,
+        128,
+        1,
+    )
     assert (model.head.in_features, model.head.out_features) == (128, 10)
     x = torch.rand(3, 784)
     assert model.sequence(x).shape == (3, steps, 784 // steps)

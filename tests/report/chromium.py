@@ -14,10 +14,16 @@ import tempfile
 import time
 
 FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     "--remote-debugging-pipe",
-]  # fmt: skip
+]
 
 
 def chromium_path() -> str | None:
@@ -133,8 +139,11 @@ def _page(url: str, width: int, height: int, timeout: float):
         )["sessionId"]
         for domain in ("Runtime", "Log", "Network", "Page"):
             pipe.call(f"{domain}.enable", session=session)
-        pipe.call("Emulation.setDeviceMetricsOverride",
-                  {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False}, session)  # fmt: skip
+        pipe.call(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+            session,
+        )
         pipe.call("Page.navigate", {"url": url}, session)
         pipe.wait_for("Page.loadEventFired", timeout)
         yield pipe, session
@@ -153,8 +162,12 @@ def _page(url: str, width: int, height: int, timeout: float):
 def _settled(pipe: _Pipe, session: str, timeout: float) -> list[dict]:
     """Waits until every image has decoded or failed (a promise in the page, no sleep); the
     answer comes after every message the page sent before it, so none is missed."""
-    res = pipe.call("Runtime.evaluate", {"expression": DECODED, "awaitPromise": True,
-                                         "returnByValue": True}, session, timeout)  # fmt: skip
+    res = pipe.call(
+        "Runtime.evaluate",
+        {"expression": DECODED, "awaitPromise": True, "returnByValue": True},
+        session,
+        timeout,
+    )
     return json.loads(res["result"]["value"])
 
 
@@ -175,7 +188,10 @@ def render_figures(url: str, width: int = 1280, timeout: float = 60.0):
             im["png"] = None
             if im["ok"] and im["width"] >= 1 and im["height"] >= 1:
                 clip = {k: im[k] for k in ("x", "y", "width", "height")} | {"scale": 1}
-                shot = pipe.call("Page.captureScreenshot", {"format": "png", "clip": clip,
-                                 "captureBeyondViewport": True}, session)  # fmt: skip
+                shot = pipe.call(
+                    "Page.captureScreenshot",
+                    {"format": "png", "clip": clip, "captureBeyondViewport": True},
+                    session,
+                )
                 im["png"] = base64.b64decode(shot["data"])
         return errors_of(pipe.events), images

@@ -5,12 +5,20 @@ from vgmodels.report.beyond_section import beyond_section, init_spread
 
 def _rec(case, depth, acc, spread, gain=1.04):
     return {
-        "case": case, "seed": 0, "epochs_run": 6, "n_train": 54000, "test_acc": acc,
-        "seconds_per_epoch": 100.0, "mfu": 0.2, "sweep": {"kind": "beyond"},
-        "config": {"model": {"depth": depth, "init_gain": gain},
-                   "train": {"optimizer": "adam", "lr": 1e-4}},
+        "case": case,
+        "seed": 0,
+        "epochs_run": 6,
+        "n_train": 54000,
+        "test_acc": acc,
+        "seconds_per_epoch": 100.0,
+        "mfu": 0.2,
+        "sweep": {"kind": "beyond"},
+        "config": {
+            "model": {"depth": depth, "init_gain": gain},
+            "train": {"optimizer": "adam", "lr": 1e-4},
+        },
         "jacobian": [{"epoch": 0, "spread": spread}, {"epoch": 6, "spread": 99.0}],
-    }  # fmt: skip
+    }
 
 
 def test_section_is_none_without_beyond_records(tmp_path):
@@ -18,12 +26,19 @@ def test_section_is_none_without_beyond_records(tmp_path):
 
 
 def test_section_draws_and_states_what_records_hold(tmp_path):
-    recs = [_rec("tanh_orthogonal", 7, 0.86, 0.05), _rec("tanh_orthogonal", 200, 0.87, 0.1),
-            _rec("tanh_gaussian", 200, 0.80, 3.0), _rec("baseline_init", 200, 0.1, 0.5)]  # fmt: skip
+    recs = [
+        _rec("tanh_orthogonal", 7, 0.86, 0.05),
+        _rec("tanh_orthogonal", 200, 0.87, 0.1),
+        _rec("tanh_gaussian", 200, 0.80, 3.0),
+        _rec("baseline_init", 200, 0.1, 0.5),
+    ]
     sec = beyond_section(recs, tmp_path)
     files = {f.file for f in sec["figures"]}
-    assert files == {"figures/beyond_acc.svg", "figures/beyond_spread.svg",
-                     "figures/beyond_boundary.svg"}  # fmt: skip
+    assert files == {
+        "figures/beyond_acc.svg",
+        "figures/beyond_spread.svg",
+        "figures/beyond_boundary.svg",
+    }
     assert all((tmp_path / f.split("/")[1]).stat().st_size > 1000 for f in files)
     rows = {r[1][:20]: r for r in sec["claims"].rows}
     iso = rows["Orthogonal weights a"]

@@ -11,8 +11,10 @@ from vgmodels.analysis.changes import case_changes, changes_text, config_changes
 from vgmodels.analysis.evidence import evidence
 from vgmodels.analysis.summary import permutation_p, smallest_p
 
-BASE = {"model": {"activation": "sigmoid", "init_std": 0.05, "grad_norm": "none"},
-        "train": {"optimizer": "sgd", "lr": 0.01, "clip_norm": None}}  # fmt: skip
+BASE = {
+    "model": {"activation": "sigmoid", "init_std": 0.05, "grad_norm": "none"},
+    "train": {"optimizer": "sgd", "lr": 0.01, "clip_norm": None},
+}
 
 
 def test_changes_are_the_config_keys_that_differ_from_the_baseline():
@@ -39,8 +41,10 @@ def test_a_new_config_field_shows_up_without_code_changes():
 
 def test_case_changes_read_the_records_configs():
     base = {"case": "baseline", "config": BASE}
-    relu = {"case": "relu", "config": {"model": {**BASE["model"], "activation": "relu"},
-                                       "train": BASE["train"]}}  # fmt: skip
+    relu = {
+        "case": "relu",
+        "config": {"model": {**BASE["model"], "activation": "relu"}, "train": BASE["train"]},
+    }
     out = case_changes({"baseline": [base], "relu": [relu]})
     assert out["baseline"] == "the reference" and out["relu"] == "activation sigmoid → relu"
 
@@ -58,8 +62,17 @@ def test_permutation_test_is_exact_and_valid_with_zero_variance():
 
 def _record(seed, losses, acc=0.1, val=None, **row):
     val = val or [0.1] * len(losses)
-    hist = [{"epoch": i + 1, "phase": "all", "train_loss": v, "val_acc": val[i],
-             "grad_norm": [1.0, 1.0, 1.0, 1.0], **row} for i, v in enumerate(losses)]  # fmt: skip
+    hist = [
+        {
+            "epoch": i + 1,
+            "phase": "all",
+            "train_loss": v,
+            "val_acc": val[i],
+            "grad_norm": [1.0, 1.0, 1.0, 1.0],
+            **row,
+        }
+        for i, v in enumerate(losses)
+    ]
     return {
         "seed": seed,
         "history": hist,

@@ -4,9 +4,19 @@ from vgmodels.report.floor import floor_info, floor_text
 
 
 def _run(case, start, end, flops_per_epoch=1e12, epochs=10, peak=None):
-    return {"case": case, "seed": 0, "device": "cpu", "threads": 1, "concurrent_runs": 2,
-            "run_seconds": end - start, "started_at": start, "finished_at": end,
-            "flops_per_epoch": flops_per_epoch, "epochs_run": epochs, "peak_gflops": peak}  # fmt: skip
+    return {
+        "case": case,
+        "seed": 0,
+        "device": "cpu",
+        "threads": 1,
+        "concurrent_runs": 2,
+        "run_seconds": end - start,
+        "started_at": start,
+        "finished_at": end,
+        "flops_per_epoch": flops_per_epoch,
+        "epochs_run": epochs,
+        "peak_gflops": peak,
+    }
 
 
 def test_two_runs_at_once_against_their_floor():
@@ -21,8 +31,10 @@ def test_two_runs_at_once_against_their_floor():
     f = floor_info(records, info)
     assert f["flops"] == 2e13 and f["floor_seconds"] == 200.0
     assert f["training_seconds"] == 400.0 and f["ratio"] == 2.0
-    assert floor_text(f) == ("training 400 s = 2.0× its fp32 floor of 200 s (20.0 TFLOP of 2 runs "
-                             "at the probed peak of 100 GFLOP/s)")  # fmt: skip
+    assert floor_text(f) == (
+        "training 400 s = 2.0× its fp32 floor of 200 s (20.0 TFLOP of 2 runs "
+        "at the probed peak of 100 GFLOP/s)"
+    )
 
 
 def test_only_this_sessions_runs_count_and_the_records_peak_stands_in():

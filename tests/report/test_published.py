@@ -49,8 +49,9 @@ def test_a_published_run_cut_to_the_quick_epochs_reads_within(site_records, tmp_
     for case in ("baseline", "relu", "batchnorm"):
         row = _row(section, case)
         assert row[1] == "20" and row[-1] == WITHIN
-        assert float(row[2]) == pytest.approx(_pick(site_records, case)["history"][19]["val_acc"],
-                                              abs=5e-5)  # fmt: skip
+        assert float(row[2]) == pytest.approx(
+            _pick(site_records, case)["history"][19]["val_acc"], abs=5e-5
+        )
     assert (tmp_path / "published.svg").is_file()
     assert section["figure"].file == "figures/published.svg"
 
@@ -75,18 +76,36 @@ def test_a_missing_published_study_is_said_in_a_sentence(tmp_path):
 
 
 def _run(case, seed, accs, grads, profile="paper", phase="all"):
-    history = [{"epoch": i + 1, "phase": phase, "lr": 0.01, "val_acc": a, "train_loss": 1.0,
-                "grad_norm": g} for i, (a, g) in enumerate(zip(accs, grads, strict=True))]  # fmt: skip
-    return {"case": case, "seed": seed, "profile": profile, "test_acc": 0.5, "train_seconds": 1.0,
-            "epochs_run": len(history), "history": history}  # fmt: skip
+    history = [
+        {
+            "epoch": i + 1,
+            "phase": phase,
+            "lr": 0.01,
+            "val_acc": a,
+            "train_loss": 1.0,
+            "grad_norm": g,
+        }
+        for i, (a, g) in enumerate(zip(accs, grads, strict=True))
+    ]
+    return {
+        "case": case,
+        "seed": seed,
+        "profile": profile,
+        "test_acc": 0.5,
+        "train_seconds": 1.0,
+        "epochs_run": len(history),
+        "history": history,
+    }
 
 
 def test_range_and_ratio_by_hand():
     # published: 3 seeds, 3 epochs; at epoch 2 val_acc 0.5, 0.6, 0.7 and first/last hidden
     # ratios 0.1/1 = 0.1, 0.2/1 = 0.2, 0.4/1 = 0.4 (the output layer's norm is not used)
     g = lambda first: [first, 0.5, 1.0, 9.0]  # noqa: E731
-    pub = [_run("baseline", s, [0.1, a, 0.9], [g(0.3), g(r), g(0.3)])
-           for s, a, r in [(0, 0.5, 0.1), (1, 0.6, 0.2), (2, 0.7, 0.4)]]  # fmt: skip
+    pub = [
+        _run("baseline", s, [0.1, a, 0.9], [g(0.3), g(r), g(0.3)])
+        for s, a, r in [(0, 0.5, 0.1), (1, 0.6, 0.2), (2, 0.7, 0.4)]
+    ]
     inside = _run("baseline", 0, [0.0, 0.65], [g(1.0), g(0.3)], profile="quick")
     low_ratio = _run("baseline", 1, [0.0, 0.65], [g(1.0), g(0.05)], profile="quick")
     (c,) = compare([inside], pub)

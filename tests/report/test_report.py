@@ -47,8 +47,9 @@ def site(records, tmp_path_factory):
     out = tmp_path_factory.mktemp("site") / "site"
     proc = subprocess.run(
         [sys.executable, "-m", "vgmodels.report", "--results", str(results), "--out", str(out)],
-        capture_output=True, text=True,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == [str(out / "index.html"), str(out / "report.pdf")]
     return out
@@ -61,8 +62,15 @@ def expected_figures(records) -> set[str]:
     from vgmodels.remedies import FAMILIES
 
     fams = {REMEDIES[r["case"]].family for r in records} - {"problem"}
-    names = {"derivatives.svg", "depth.svg", "grad-layer.svg", "heatmaps.png", "saturation.svg",
-             "time.svg", "schedule.svg"} | {f"family-{f}.svg" for f in fams if f in FAMILIES}  # fmt: skip
+    names = {
+        "derivatives.svg",
+        "depth.svg",
+        "grad-layer.svg",
+        "heatmaps.png",
+        "saturation.svg",
+        "time.svg",
+        "schedule.svg",
+    } | {f"family-{f}.svg" for f in fams if f in FAMILIES}
     if any(r["case"].startswith("layerwise") for r in records):
         names.add("layerwise-growth.svg")
     if PUBLISHED.is_file():  # the fixture's runs beside the published study (they are not its runs)
@@ -137,8 +145,9 @@ def test_bad_input_exits_2_and_writes_nothing(tmp_path):
     out = tmp_path / "site"
     proc = subprocess.run(
         [sys.executable, "-m", "vgmodels.report", "--results", str(bad), "--out", str(out)],
-        capture_output=True, text=True,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
     assert "not valid JSON" in proc.stderr
     assert not out.exists()
@@ -206,12 +215,21 @@ def test_the_browser_check_catches_a_corrupt_and_a_blank_figure(site, tmp_path):
 def test_speed_caption_states_the_measured_ratio_and_the_products_floor(records):
     from vgmodels.report.tables import speed_table
 
-    speed = [{
-        "kind": "speed", "case": "baseline", "ours_seconds_per_epoch": 0.45,
-        "seed_style_seconds_per_epoch": 3.15, "speedup": 7.0, "gflops_per_second": 120.0,
-        "mfu": 0.55, "products_seconds_per_epoch": 0.30, "products_mfu": 0.82,
-        "products_share": 0.30 / 0.45, "speedup_bound": 10.5,
-    }]  # fmt: skip
+    speed = [
+        {
+            "kind": "speed",
+            "case": "baseline",
+            "ours_seconds_per_epoch": 0.45,
+            "seed_style_seconds_per_epoch": 3.15,
+            "speedup": 7.0,
+            "gflops_per_second": 120.0,
+            "mfu": 0.55,
+            "products_seconds_per_epoch": 0.30,
+            "products_mfu": 0.82,
+            "products_share": 0.30 / 0.45,
+            "speedup_bound": 10.5,
+        }
+    ]
     table = speed_table(summarize(by_case(records)), speed)
     assert "against 3.150 s for a seed-style loop" in table.caption
     assert "a 7.0× speed-up" in table.caption and "(MFU 0.55)" in table.caption
@@ -219,8 +237,10 @@ def test_speed_caption_states_the_measured_ratio_and_the_products_floor(records)
     assert "by more than 10.5×" in table.caption
     assert [row[0] for row in table.rows] == [c for c in REMEDIES if c in FIXTURE_CASES]
     # without the interleaved benchmark: each case's mean seconds per epoch over baseline's
-    spe = {c: statistics.fmean(r["seconds_per_epoch"] for r in records if r["case"] == c)
-           for c in ("baseline", "depth3")}  # fmt: skip
+    spe = {
+        c: statistics.fmean(r["seconds_per_epoch"] for r in records if r["case"] == c)
+        for c in ("baseline", "depth3")
+    }
     ratio = {row[0]: row[2] for row in table.rows}
     assert ratio["baseline"] == "1.00"
     assert spe["depth3"] != spe["baseline"]  # the fixture gives the check something to see
@@ -231,10 +251,17 @@ def test_speed_table_takes_the_interleaved_ratio_and_marks_slow_cases(records):
     from vgmodels.report.tables import speed_table
 
     rel = {"depth3": 0.55, "baseline": 0.98, "adam": 1.6, "batchnorm": 1.12}
-    speed = [{
-        "kind": "speed", "case": "all", "relative_to": "baseline", "relative_seconds": rel,
-        "relative_rounds": 3, "relative_epochs": 2, "relative_n_train": 8192,
-    }]  # fmt: skip
+    speed = [
+        {
+            "kind": "speed",
+            "case": "all",
+            "relative_to": "baseline",
+            "relative_seconds": rel,
+            "relative_rounds": 3,
+            "relative_epochs": 2,
+            "relative_n_train": 8192,
+        }
+    ]
     table = speed_table(summarize(by_case(records)), speed)
     ratio = {row[0]: row[2] for row in table.rows}
     assert ratio["depth3"] == "0.55" and ratio["baseline"] == "0.98" and ratio["adam"] == "1.60"
@@ -273,20 +300,30 @@ def test_speed_table_from_cases_timed_alone_and_seeds_at_once(records):
     cases = ["depth3", "baseline", "batchnorm"]
     speed = [
         {
-            "kind": "speed", "case": "all", "relative_to": "baseline",
+            "kind": "speed",
+            "case": "all",
+            "relative_to": "baseline",
             "relative_seconds": dict(zip(cases, (0.55, 1.01, 1.2), strict=True)),
-            "relative_rounds": 3, "relative_epochs": 2, "relative_n_train": 8192,
+            "relative_rounds": 3,
+            "relative_epochs": 2,
+            "relative_n_train": 8192,
             "alone_ms_per_step": dict(zip(cases, (2.5, 4.61, 5.5), strict=True)),
             "alone_gflops": dict(zip(cases, (70.4, 110.0, 95.2), strict=True)),
             "alone_mfu": dict(zip(cases, (0.33, 0.514, 0.44), strict=True)),
             "alone_threads": 2,
         },
         {
-            "kind": "speed", "case": "baseline", "seeds": 3, "seeds_concurrent_runs": 3,
-            "seeds_threads": 1, "seeds_wall_seconds_per_seed_epoch": 0.3712,
-            "seeds_gain_epoch_wall": 1.31, "seeds_speedup_epoch_wall": 8.4, "seeds_machine_mfu": 0.62,
+            "kind": "speed",
+            "case": "baseline",
+            "seeds": 3,
+            "seeds_concurrent_runs": 3,
+            "seeds_threads": 1,
+            "seeds_wall_seconds_per_seed_epoch": 0.3712,
+            "seeds_gain_epoch_wall": 1.31,
+            "seeds_speedup_epoch_wall": 8.4,
+            "seeds_machine_mfu": 0.62,
         },
-    ]  # fmt: skip
+    ]
     table = speed_table(summarize(by_case(records)), speed)
     assert table.columns[1] == "ms / step"
     row = {r[0]: r for r in table.rows}
@@ -317,8 +354,9 @@ def test_setup_says_when_seeds_shared_the_cpu(records):
     shared = [dict(r, concurrent_runs=3, threads=1) for r in records]
     row = dict(setup(run_info(shared, {})))["Runs at once"]
     assert "up to 3 runs at once (Ray tasks), one process of 1 thread each" in row
-    assert row.endswith("These results hold no speed benchmark: the speed table shows the "
-                        "study's own seconds.")  # fmt: skip
+    assert row.endswith(
+        "These results hold no speed benchmark: the speed table shows the study's own seconds."
+    )
     info = run_info(shared, {})
     info["speed"] = [{"case": "baseline"}]
     assert dict(setup(info))["Runs at once"].endswith("The speed table times each case alone.")
@@ -345,12 +383,18 @@ def test_setup_names_the_machine_from_the_run_not_from_a_worker(records):
 def test_published_results_rebuild_the_same_page(records, tmp_path):
     """Benchmark JSON -> site; that site's results.json -> the same text, tables and figures."""
     speed = {
-        "kind": "speed", "case": "all", "relative_to": "baseline",
-        "relative_seconds": {"depth3": 0.6, "baseline": 1.0}, "relative_rounds": 3,
-        "relative_epochs": 2, "relative_n_train": 8192,
-        "alone_ms_per_step": {"depth3": 4.1, "baseline": 6.3}, "alone_gflops": {"depth3": 76.0},
-        "alone_mfu": {"depth3": 0.36}, "alone_threads": 2,
-    }  # fmt: skip
+        "kind": "speed",
+        "case": "all",
+        "relative_to": "baseline",
+        "relative_seconds": {"depth3": 0.6, "baseline": 1.0},
+        "relative_rounds": 3,
+        "relative_epochs": 2,
+        "relative_n_train": 8192,
+        "alone_ms_per_step": {"depth3": 4.1, "baseline": 6.3},
+        "alone_gflops": {"depth3": 76.0},
+        "alone_mfu": {"depth3": 0.36},
+        "alone_threads": 2,
+    }
     bench = {
         "vgmodels": {"profile": "smoke", "device_name": "CPU (2 threads)", "peak_gflops": 200.0},
         "benchmarks": [
@@ -362,9 +406,19 @@ def test_published_results_rebuild_the_same_page(records, tmp_path):
     first, second = tmp_path / "first", tmp_path / "second"
     for src, out in ((tmp_path / "bench.json", first), (first / "results.json", second)):
         proc = subprocess.run(
-            [sys.executable, "-m", "vgmodels.report", "--results", str(src), "--out", str(out),
-             "--no-pdf"], capture_output=True, text=True,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "vgmodels.report",
+                "--results",
+                str(src),
+                "--out",
+                str(out),
+                "--no-pdf",
+            ],
+            capture_output=True,
+            text=True,
+        )
         assert proc.returncode == 0, proc.stderr
     html = (first / "index.html").read_text()
     assert "4.10" in html and "each case alone on 2 threads" in html  # the speed table's numbers
@@ -430,20 +484,25 @@ def _pdf_page_lines(pdf, n: int) -> list[str]:
     """The text lines of page n as laid out, without the running head and the page number."""
     text = subprocess.run(
         ["pdftotext", "-layout", "-f", str(n), "-l", str(n), str(pdf), "-"],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     return [
-        line for line in lines
+        line
+        for line in lines
         if line != "vgmodels: vanishing-gradient remedies" and not re.fullmatch(r"\d+ / \d+", line)
-    ]  # fmt: skip
+    ]
 
 
 def _pdf_page_has_image(pdf, n: int) -> bool:
     listing = subprocess.run(
         ["pdfimages", "-list", "-f", str(n), "-l", str(n), str(pdf)],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return len(listing.strip().splitlines()) > 2  # two header lines, then one line per image
 
 

@@ -18,8 +18,15 @@ from vgmodels.report.render import TEMPLATES
 from vgmodels.report.section_data import phase_spans, ratio_at, time_matrix
 
 PAPER_PHASES = [
-    {"name": n, "epochs": e, "active_depth": d, "trainable": t, "frozen": [], "head": h,
-     "new_optimizer": h.endswith("(new)")}
+    {
+        "name": n,
+        "epochs": e,
+        "active_depth": d,
+        "trainable": t,
+        "frozen": [],
+        "head": h,
+        "new_optimizer": h.endswith("(new)"),
+    }
     for n, e, d, t, h in [
         ("sub-model 1", 1, 2, [0, 1], "head 1 (new)"),
         ("+ sub-model 2, 1 frozen", 1, 4, [2, 3], "head 2 (new)"),
@@ -29,21 +36,42 @@ PAPER_PHASES = [
         ("+ sub-model 4, 1-3 frozen", 1, 7, [6], "head 4 (new)"),
         ("all unfrozen", 3, 7, list(range(7)), "head 4"),
     ]
-]  # fmt: skip
+]
 
 
 def rec(case, seed, acc, epochs=2, time=None, phases=None, steps=28, seconds=3.0):
     """A record with the fields the sections read; `time[e]` is epoch e's grad_norm_time."""
-    hist = [{"epoch": i + 1, "train_loss": 2.3 - 0.5 * i, "train_acc": acc, "val_acc": acc,
-             "grad_norm": [1.0, 1.0], "grad_norm_time": time[i] if time else None}
-            for i in range(epochs)]  # fmt: skip
-    return {"case": case, "seed": seed, "test_acc": acc, "profile": "paper", "epochs": epochs,
-            "device_name": "CPU (1 thread)",
-            "epochs_run": epochs, "profile_config": {"epochs": epochs, "n_train": None},
-            "history": hist, "diverged": False, "best_val_acc": acc, "seconds_per_epoch": seconds,
-            "phases": phases or [],
-            "config": {"model": {"steps": steps},
-                       "train": {"optimizer": "adam", "lr": 1e-3, "clip_norm": 1.0}}}  # fmt: skip
+    hist = [
+        {
+            "epoch": i + 1,
+            "train_loss": 2.3 - 0.5 * i,
+            "train_acc": acc,
+            "val_acc": acc,
+            "grad_norm": [1.0, 1.0],
+            "grad_norm_time": time[i] if time else None,
+        }
+        for i in range(epochs)
+    ]
+    return {
+        "case": case,
+        "seed": seed,
+        "test_acc": acc,
+        "profile": "paper",
+        "epochs": epochs,
+        "device_name": "CPU (1 thread)",
+        "epochs_run": epochs,
+        "profile_config": {"epochs": epochs, "n_train": None},
+        "history": hist,
+        "diverged": False,
+        "best_val_acc": acc,
+        "seconds_per_epoch": seconds,
+        "train_seconds": seconds * epochs,
+        "phases": phases or [],
+        "config": {
+            "model": {"steps": steps},
+            "train": {"optimizer": "adam", "lr": 1e-3, "clip_norm": 1.0},
+        },
+    }
 
 
 def test_time_matrix_is_the_geometric_mean_over_seeds():
@@ -58,8 +86,9 @@ def test_time_matrix_is_the_geometric_mean_over_seeds():
 
 
 def test_recurrent_table():
-    groups = group([rec("rnn", s, 0.8, time=[[1e-2, 1.0], [1e-3, 1.0]], seconds=2.0 + s)
-                    for s in range(2)])  # fmt: skip
+    groups = group(
+        [rec("rnn", s, 0.8, time=[[1e-2, 1.0], [1e-3, 1.0]], seconds=2.0 + s) for s in range(2)]
+    )
     t = recurrent_table(groups, ["rnn"])
     # mean 0.8, no spread: CI 0; seconds (2 + 3) / 2
     assert t.rows == [["rnn", "28", "2", "0.8000 (every seed)", "2.5", "0.01", "0.001"]]
@@ -73,8 +102,9 @@ def test_phase_spans_and_budget_table():
         and spans[2] == (3, 3, 4, False)
         and spans[-1] == (7, 9, 7, False)
     )
-    groups = group([rec("layerwise_paper", s, 0.3 + 0.1 * s, epochs=9, phases=PAPER_PHASES)
-                    for s in range(2)])  # fmt: skip
+    groups = group(
+        [rec("layerwise_paper", s, 0.3 + 0.1 * s, epochs=9, phases=PAPER_PHASES) for s in range(2)]
+    )
     t = budget_table(groups)
     assert t.rows[0][:4] == ["layerwise_paper", "split", "1+1+1+1+1+1+3 (depth 2→4→6→7)", "9"]
     # mean 0.35 and the seeds' range, which stays inside [0, 1] (a t-interval: ± 0.6353)
@@ -84,8 +114,10 @@ def test_phase_spans_and_budget_table():
 
 
 def test_sdagd_depth_table():
-    groups = group([rec("depth5", s, 0.1) for s in range(2)]
-                   + [rec("sdagd_depth5", s, 0.6 + 0.01 * s) for s in range(2)])  # fmt: skip
+    groups = group(
+        [rec("depth5", s, 0.1) for s in range(2)]
+        + [rec("sdagd_depth5", s, 0.6 + 0.01 * s) for s in range(2)]
+    )
     t = sdagd_section.depth_table(groups)
     row5 = next(r for r in t.rows if r[0] == "5")
     # +50.5 points; 2 vs 2 fully separated: 2 of C(4, 2) = 6 splits, p = 0.33
@@ -97,15 +129,23 @@ def test_claims_table_and_tally():
     cite = (
         Cite("S1", 157, 158, "train accuracy tiệm cận 0,7", "training accuracy approaching 0.7"),
     )
-    rows = [ClaimRow("S1", cite, "a", "p", "m", "+1.0 points", REPRODUCED, ""),
-            ClaimRow("S2", cite, "b", "p", "m", "–", CONTRADICTED, "inside ±0.01: no effect"),
-            ClaimRow("S2", cite, "c", "p", "m", "–", INCONCLUSIVE, "straddles", 7),
-            ClaimRow("S3", cite, "d", "–", "–", "–", NOT_RUN, "no records of x")]  # fmt: skip
+    rows = [
+        ClaimRow("S1", cite, "a", "p", "m", "+1.0 points", REPRODUCED, ""),
+        ClaimRow("S2", cite, "b", "p", "m", "–", CONTRADICTED, "inside ±0.01: no effect"),
+        ClaimRow("S2", cite, "c", "p", "m", "–", INCONCLUSIVE, "straddles", 7),
+        ClaimRow("S3", cite, "d", "–", "–", "–", NOT_RUN, "no records of x"),
+    ]
     t = sections.claims_table(rows)
-    assert t.rows[0][:2] == ["S1 000_3ba0b06fb0d362d6.txt:157–158",
-                             "“train accuracy tiệm cận 0,7” (training accuracy approaching 0.7)"]  # fmt: skip
-    assert [r[-2] for r in t.rows] == ["reproduced", "contradicted: inside ±0.01: no effect",
-                                       "inconclusive: straddles", "not run: no records of x"]  # fmt: skip
+    assert t.rows[0][:2] == [
+        "S1 000_3ba0b06fb0d362d6.txt:157–158",
+        "“train accuracy tiệm cận 0,7” (training accuracy approaching 0.7)",
+    ]
+    assert [r[-2] for r in t.rows] == [
+        "reproduced",
+        "contradicted: inside ±0.01: no effect",
+        "inconclusive: straddles",
+        "not run: no records of x",
+    ]
     assert [r[-1] for r in t.rows] == ["–", "–", "7 a side", "–"]
     assert t.row_classes == ["", "failing", "", "missing"]
     assert sections.tally(rows) == (
@@ -116,8 +156,9 @@ def test_claims_table_and_tally():
 
 def test_build_shows_only_sections_with_records(tmp_path):
     time = [[1e-6] * 27 + [1e-2], [1e-5] * 27 + [1e-2]]
-    records = ([rec("rnn", 0, 0.8, time=time), rec("lstm", 0, 0.85, time=time)]
-               + [rec("layerwise_paper", 0, 0.3, epochs=9, phases=PAPER_PHASES)])  # fmt: skip
+    records = [rec("rnn", 0, 0.8, time=time), rec("lstm", 0, 0.85, time=time)] + [
+        rec("layerwise_paper", 0, 0.3, epochs=9, phases=PAPER_PHASES)
+    ]
     ctx = sections.build(records, tmp_path / "figures")
     assert ctx["sdagd"] is None
     assert ctx["reproduction"]["table"].rows
@@ -138,8 +179,10 @@ def test_sdagd_section_with_the_surfaces(tmp_path):
 
     # real descents, a small grid: the table states each optimizer's steps and step size
     results = compare(optimizers=["GD", "SDAGD"], grid=(0.3,), steps=60)
-    groups = group([rec("sdagd", s, a) for s, a in enumerate((0.5, 0.6))]
-                   + [rec("baseline", s, 0.1) for s in range(2)])  # fmt: skip
+    groups = group(
+        [rec("sdagd", s, a) for s, a in enumerate((0.5, 0.6))]
+        + [rec("baseline", s, 0.1) for s in range(2)]
+    )
     ctx = sdagd_section.sdagd_section(groups, tmp_path, lambda: results)
     rows = {r[0]: r[1:] for r in ctx["surfaces"]["table"].rows}
     for i, surface in enumerate(results):
@@ -149,8 +192,13 @@ def test_sdagd_section_with_the_surfaces(tmp_path):
     assert (tmp_path / "surfaces.png").stat().st_size > 1000
     # depth 7: SDAGD 0.55 against SGD 0.10, +45.0 points; 2 vs 2 fully separated: p = 2/6
     row7 = next(r for r in ctx["depth_table"].rows if r[0] == "7")
-    assert row7 == ["7", "baseline: 0.1000 (every seed)", "sdagd: 0.5500 (0.5000–0.6000)",
-                    "+45.0", "0.33"]  # fmt: skip
+    assert row7 == [
+        "7",
+        "baseline: 0.1000 (every seed)",
+        "sdagd: 0.5500 (0.5000–0.6000)",
+        "+45.0",
+        "0.33",
+    ]
     assert (tmp_path / "sdagd-depth.svg").is_file()
     assert sdagd_section.sdagd_section(group([rec("baseline", 0, 0.1)]), tmp_path) is None
 

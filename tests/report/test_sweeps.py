@@ -32,28 +32,48 @@ def rec(kind, case, acc, seed=0, session="a", t=(0.0, 1.0), **values) -> dict:
     r["config"]["model"]["activation"] = get_case(case).model.activation
     extra = {"default_lr": get_case(case).train.lr} if kind == "lr" else {}
     key = f"{kind}-{case}-" + "-".join(f"{k}{v}" for k, v in values.items()) + f"-s{seed}"
-    r["sweep"] = {"kind": kind, "key": key, "values": values, **extra, "session": session,
-                  "started_at": t[0], "finished_at": t[1], "cluster_cpus": 2}  # fmt: skip
+    r["sweep"] = {
+        "kind": kind,
+        "key": key,
+        "values": values,
+        **extra,
+        "session": session,
+        "started_at": t[0],
+        "finished_at": t[1],
+        "cluster_cpus": 2,
+    }
     return r
 
 
 DEPTH = [
     *(rec("depth", "relu", a, depth=d) for d, a in ((2, 0.8), (5, 0.7), (10, 0.55), (20, 0.3))),
-    rec("depth", "baseline", 0.1, depth=2), rec("depth", "baseline", 0.1, depth=20),
+    rec("depth", "baseline", 0.1, depth=2),
+    rec("depth", "baseline", 0.1, depth=20),
     # two seeds at depth 20: mean 0.5 reaches the threshold
-    rec("depth", "adam", 0.8, depth=2), rec("depth", "adam", 0.6, seed=0, depth=20),
+    rec("depth", "adam", 0.8, depth=2),
+    rec("depth", "adam", 0.6, seed=0, depth=20),
     rec("depth", "adam", 0.4, seed=1, depth=20),
-]  # fmt: skip
+]
 LR = [
     *(rec("lr", "baseline", a, lr=lr) for lr, a in ((1e-3, 0.3), (1e-2, 0.5), (0.1, 0.8))),
     *(rec("lr", "adam", a, lr=lr) for lr, a in ((1e-4, 0.6), (1e-3, 0.7), (1e-2, 0.65))),
-]  # fmt: skip
+]
 PHASE = [
-    rec("phase", c, a, sigma_w=sw, sigma_b=0.0, init_std=sw / math.sqrt(128), depth=d,
-        session="b", t=(100.0 + d, 200.0 + d))
+    rec(
+        "phase",
+        c,
+        a,
+        sigma_w=sw,
+        sigma_b=0.0,
+        init_std=sw / math.sqrt(128),
+        depth=d,
+        session="b",
+        t=(100.0 + d, 200.0 + d),
+    )
     for c, sws in (("tanh", (0.5, 1.0, 2.0)), ("baseline", (4.0, 10.0)))
-    for sw in sws for d, a in ((3, 0.8), (12, 0.6 if sw >= 1 else 0.2), (48, 0.3))
-]  # fmt: skip
+    for sw in sws
+    for d, a in ((3, 0.8), (12, 0.6 if sw >= 1 else 0.2), (48, 0.3))
+]
 
 
 def test_deepest_depth_that_learns_uses_the_mean_over_seeds():
@@ -91,9 +111,11 @@ def test_phase_grid_and_theory():
 
 
 def test_budgets_sum_wall_time_over_sessions():
-    recs = [rec("depth", "relu", 0.5, session="a", t=(100, 150), depth=2),
-            rec("depth", "relu", 0.5, session="a", t=(110, 200), depth=3),
-            rec("depth", "relu", 0.5, session="b", t=(1000, 1030), depth=5)]  # fmt: skip
+    recs = [
+        rec("depth", "relu", 0.5, session="a", t=(100, 150), depth=2),
+        rec("depth", "relu", 0.5, session="a", t=(110, 200), depth=3),
+        rec("depth", "relu", 0.5, session="b", t=(1000, 1030), depth=5),
+    ]
     b = ST.sweep_budgets(recs).loc["depth"]
     assert b["wall_seconds"] == 130 and b["runs"] == 3 and b["cpus"] == 2
     assert b["epochs"] == "1" and b["n_train"] == "256"
@@ -113,8 +135,9 @@ def test_section_renders_three_numbered_sections(tmp_path):
             assert (tmp_path / fig.file).is_file()
     crit = meanfield.critical_sigma_w("sigmoid", 0.0)
     assert f"{crit:.3g} for sigmoid" in section["parts"][2]["text"]
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(PROJECT_ROOT / "templates"),
-                             undefined=jinja2.StrictUndefined)  # fmt: skip
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(PROJECT_ROOT / "templates"), undefined=jinja2.StrictUndefined
+    )
     env.filters["cite"] = lambda s: s
     page = env.from_string(
         "{% set sec = namespace(n=0, toc=[]) %}{% set num = namespace(fig=0, tab=0) %}"

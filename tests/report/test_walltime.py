@@ -6,8 +6,14 @@ from vgmodels.report.walltime import wall_info, wall_text
 
 
 def _run(case, start, end, threads=1, at_once=2):
-    return {"case": case, "started_at": 1000.0 + start, "finished_at": 1000.0 + end,
-            "run_seconds": end - start, "threads": threads, "concurrent_runs": at_once}  # fmt: skip
+    return {
+        "case": case,
+        "started_at": 1000.0 + start,
+        "finished_at": 1000.0 + end,
+        "run_seconds": end - start,
+        "threads": threads,
+        "concurrent_runs": at_once,
+    }
 
 
 def test_two_cases_sharing_two_cores_each_had_half_the_machine():
@@ -41,8 +47,10 @@ def test_one_run_after_another_on_two_threads_fills_the_machine():
 
 def test_seeds_stacked_on_a_gpu_split_their_run_and_the_gpu_is_the_machine():
     # a: 3 seeds stacked from 0 to 10 s, b: 3 seeds stacked from 10 to 30 s, one after another
-    records = [dict(_run(c, s, e, threads=16, at_once=3), device="cuda")
-               for c, s, e in [("a", 0, 10)] * 3 + [("b", 10, 30)] * 3]  # fmt: skip
+    records = [
+        dict(_run(c, s, e, threads=16, at_once=3), device="cuda")
+        for c, s, e in [("a", 0, 10)] * 3 + [("b", 10, 30)] * 3
+    ]
     w = wall_info(records, {"cores": 16, "wall": {"session_start": 990.0, "session_seconds": 40.0}})
     assert w["run_seconds"] == pytest.approx(30.0)  # not 90: each seed is a third of its stack
     assert w["share"] == pytest.approx({"a": 10 / 30, "b": 20 / 30})
@@ -63,7 +71,10 @@ def test_records_of_several_sessions_get_no_span_and_old_records_no_line():
         "share); rendering the figures and this page 3 s (the PDF after)"
     )
     old = [{"case": "a", "train_seconds": 5.0}]
-    assert wall_text(wall_info(old, {}), 3.0) == "rendering the figures and this page 3 s (the PDF after)"
+    assert (
+        wall_text(wall_info(old, {}), 3.0)
+        == "rendering the figures and this page 3 s (the PDF after)"
+    )
 
 
 def test_records_reused_from_an_earlier_session_stay_out_of_the_span():

@@ -35,17 +35,38 @@ NOWHERE = "127.0.0.1:1"  # a port nothing listens on: refused at once
 
 
 def _bench(*args) -> list[str]:
-    return [sys.executable, "-m", "pytest", "bench/test_cases.py", "-p", "no:cacheprovider", "-q",
-            "--vg-profile", "smoke", *args]  # fmt: skip
+    return [
+        sys.executable,
+        "-m",
+        "pytest",
+        "bench/test_cases.py",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "--vg-profile",
+        "smoke",
+        *args,
+    ]
 
 
 def test_unreachable_address_bench_one_line_exit_2_nothing_written(tmp_path):
     runs, out = tmp_path / "runs", tmp_path / "bench.json"
     proc = subprocess.run(
-        _bench("--vg-cases", "depth3", "--vg-address", NOWHERE, "--vg-runs", str(runs),
-               "--benchmark-json", str(out)),
-        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=SAFETY,
-    )  # fmt: skip
+        _bench(
+            "--vg-cases",
+            "depth3",
+            "--vg-address",
+            NOWHERE,
+            "--vg-runs",
+            str(runs),
+            "--benchmark-json",
+            str(out),
+        ),
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=SAFETY,
+    )
     assert proc.returncode == 2, proc.stderr
     (line,) = proc.stderr.strip().splitlines()
     assert f"--vg-address {NOWHERE}: no Ray cluster reachable at {NOWHERE}" in line
@@ -55,10 +76,21 @@ def test_unreachable_address_bench_one_line_exit_2_nothing_written(tmp_path):
 
 def test_unreachable_address_sweep_one_line_exit_2_nothing_written(tmp_path):
     proc = subprocess.run(
-        [sys.executable, "-m", "vgmodels.sweep", "depth", "--address", NOWHERE,
-         "--out", str(tmp_path / "sweep")],
-        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=SAFETY,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "vgmodels.sweep",
+            "depth",
+            "--address",
+            NOWHERE,
+            "--out",
+            str(tmp_path / "sweep"),
+        ],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=SAFETY,
+    )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     (line,) = proc.stderr.strip().splitlines()
     assert line.startswith(f"vgmodels.sweep: error: --address {NOWHERE}: no Ray cluster")
@@ -90,18 +122,35 @@ def ray_head():
     stopped through those sessions only (never `ray stop`, which would stop every cluster here)."""
     port, client, temp = _free_port(), _free_port(), tempfile.mkdtemp(prefix="vgray")  # short paths
     env = {**os.environ, "RAY_AUTH_MODE": "disabled"}
-    quiet = dict(env=env, start_new_session=True, stdout=subprocess.DEVNULL,
-                 stderr=subprocess.DEVNULL)  # fmt: skip
-    nodes = [subprocess.Popen([RAY, "start", "--head", f"--port={port}", "--num-cpus=1",
-                               f"--ray-client-server-port={client}", "--include-dashboard=false",
-                               "--disable-usage-stats", f"--temp-dir={temp}", "--block"],
-                              **quiet)]  # fmt: skip
+    quiet = dict(
+        env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    nodes = [
+        subprocess.Popen(
+            [
+                RAY,
+                "start",
+                "--head",
+                f"--port={port}",
+                "--num-cpus=1",
+                f"--ray-client-server-port={client}",
+                "--include-dashboard=false",
+                "--disable-usage-stats",
+                f"--temp-dir={temp}",
+                "--block",
+            ],
+            **quiet,
+        )
+    ]
     address = f"127.0.0.1:{port}"
     try:
         _wait(lambda: _listening(port) or nodes[0].poll() is not None)
         assert nodes[0].poll() is None, "ray start --head ended"
-        nodes.append(subprocess.Popen([RAY, "start", f"--address={address}", "--num-cpus=1",
-                                       "--block"], **quiet))  # fmt: skip
+        nodes.append(
+            subprocess.Popen(
+                [RAY, "start", f"--address={address}", "--num-cpus=1", "--block"], **quiet
+            )
+        )
         yield address
     finally:
         for n in nodes:
@@ -146,8 +195,23 @@ def _two_nodes(address: str) -> None:
 def test_a_sweep_and_a_bench_through_the_address(ray_head, tmp_path, capsys):
     _two_nodes(ray_head)
     out = tmp_path / "sweep"
-    args = ["depth", "--profile", "smoke", "--cases", "relu", "--depths", "2,3", "--epochs", "1",
-            "--n-train", "512", "--address", ray_head, "--out", str(out)]  # fmt: skip
+    args = [
+        "depth",
+        "--profile",
+        "smoke",
+        "--cases",
+        "relu",
+        "--depths",
+        "2,3",
+        "--epochs",
+        "1",
+        "--n-train",
+        "512",
+        "--address",
+        ray_head,
+        "--out",
+        str(out),
+    ]
     assert sweep.main(args) == 0
     recs = {p.name: json.loads(p.read_text()) for p in out.glob("*.json")}
     assert sorted(recs) == ["depth-relu-d2-s0.json", "depth-relu-d3-s0.json"]
@@ -160,10 +224,23 @@ def test_a_sweep_and_a_bench_through_the_address(ray_head, tmp_path, capsys):
 
     runs = tmp_path / "runs"
     bench = subprocess.run(
-        _bench("--vg-cases", "depth3,relu", "--vg-epochs", "1", "--vg-address", ray_head,
-               "--vg-runs", str(runs), "--benchmark-json", str(tmp_path / "bench.json")),
-        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=SAFETY,
-    )  # fmt: skip
+        _bench(
+            "--vg-cases",
+            "depth3,relu",
+            "--vg-epochs",
+            "1",
+            "--vg-address",
+            ray_head,
+            "--vg-runs",
+            str(runs),
+            "--benchmark-json",
+            str(tmp_path / "bench.json"),
+        ),
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=SAFETY,
+    )
     assert bench.returncode == 0, bench.stdout[-2000:] + bench.stderr[-2000:]
     saved = sorted(p.name for p in runs.glob("*.json"))
     assert saved == ["depth3-s0.json", "relu-s0.json"]
@@ -195,11 +272,18 @@ def test_a_killed_worker_is_retried_and_its_record_lands_once(ray_head, tmp_path
         os.kill(os.getpid(), signal.SIGKILL)
 
     handed, log = [], StringIO()
-    jobs = [Job("relu", REMEDIES["relu"], ONE, 0, on_epoch=kill_first_attempt),
-            Job("tanh", REMEDIES["tanh"], ONE, 0)]  # fmt: skip
-    with RayQueue(data, CPU, address=ray_head, folder=tmp_path / "runs",
-                  progress=Progress(log, live=False),
-                  on_record=lambda job, rec: handed.append(job.key)) as q:  # fmt: skip
+    jobs = [
+        Job("relu", REMEDIES["relu"], ONE, 0, on_epoch=kill_first_attempt),
+        Job("tanh", REMEDIES["tanh"], ONE, 0),
+    ]
+    with RayQueue(
+        data,
+        CPU,
+        address=ray_head,
+        folder=tmp_path / "runs",
+        progress=Progress(log, live=False),
+        on_record=lambda job, rec: handed.append(job.key),
+    ) as q:
         q.submit(jobs)
         finished = dict(q.as_finished())
     killed, *retried = pids.read_text().split()
@@ -225,8 +309,13 @@ def test_a_run_whose_worker_dies_beyond_the_retries_is_reported_failed_by_name(r
         os.kill(os.getpid(), signal.SIGKILL)
 
     log = StringIO()
-    with RayQueue(synthetic_dataset(64, 32, 32), CPU, address=ray_head, folder=tmp_path,
-                  progress=Progress(log, live=False)) as q:  # fmt: skip
+    with RayQueue(
+        synthetic_dataset(64, 32, 32),
+        CPU,
+        address=ray_head,
+        folder=tmp_path,
+        progress=Progress(log, live=False),
+    ) as q:
         q.task = q.task.options(max_retries=0)  # no retry: the first death is final
         q.submit([Job("doomed", REMEDIES["relu"], ONE, 0, on_epoch=always_die)])
         with pytest.raises(Exception, match="worker|Worker") as e:

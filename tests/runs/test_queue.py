@@ -75,12 +75,17 @@ def test_runs_at_once_give_the_records_of_runs_alone(cluster, tiny_data, tiny_pr
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        alone = [train_case(REMEDIES[c], tiny_profile, s, "cpu", tiny_data) for c, s in
-                 [("relu", 0), ("batchnorm", 3), ("batchnorm", 0)]]  # fmt: skip
+        alone = [
+            train_case(REMEDIES[c], tiny_profile, s, "cpu", tiny_data)
+            for c, s in [("relu", 0), ("batchnorm", 3), ("batchnorm", 0)]
+        ]
     finally:
         torch.set_num_threads(threads)
-    assert [(r["case"], r["seed"]) for r in together] == [("relu", 0), ("batchnorm", 3),
-                                                          ("batchnorm", 0)]  # fmt: skip
+    assert [(r["case"], r["seed"]) for r in together] == [
+        ("relu", 0),
+        ("batchnorm", 3),
+        ("batchnorm", 0),
+    ]
     assert [r["concurrent_runs"] for r in together] == [2, 2, 2]
     assert [r["threads"] for r in together] == [1, 1, 1]
     for t, a in zip(together, alone, strict=True):
@@ -98,8 +103,12 @@ def test_runs_are_queued_costliest_first(cluster, tiny_data, tiny_profile):
 
     q = RayQueue(tiny_data, CPU, 2)
     q.task = Task()
-    q.submit([Job(k, REMEDIES[c], tiny_profile, s) for k, c, s in
-              [("a", "depth3", 0), ("b", "lstm", 0), ("c", "baseline", 1)]])  # fmt: skip
+    q.submit(
+        [
+            Job(k, REMEDIES[c], tiny_profile, s)
+            for k, c, s in [("a", "depth3", 0), ("b", "lstm", 0), ("c", "baseline", 1)]
+        ]
+    )
     # per sample and epoch: lstm's 28 steps of 4 gates >> 7 x 128 sigmoid > 3 x 128 sigmoid
     assert queued == [("lstm", 0), ("baseline", 1), ("depth3", 0)]
 

@@ -69,10 +69,25 @@ CASES = "depth3,relu,adam"
 
 def _bench(folder, out, *extra):
     return [
-        sys.executable, "-m", "pytest", "bench/test_cases.py", "-p", "no:cacheprovider", "-q",
-        "--vg-profile", "smoke", "--vg-cases", CASES, "--vg-epochs", "1",
-        "--vg-runs", str(folder), "--benchmark-json", str(out), *extra,
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "pytest",
+        "bench/test_cases.py",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "--vg-profile",
+        "smoke",
+        "--vg-cases",
+        CASES,
+        "--vg-epochs",
+        "1",
+        "--vg-runs",
+        str(folder),
+        "--benchmark-json",
+        str(out),
+        *extra,
+    ]
 
 
 # the Linear kernel is picked by a timing probe unless named: named, so all three runs take one
@@ -88,9 +103,13 @@ def test_a_killed_suite_resumes_to_the_records_of_an_uninterrupted_one(tmp_path)
     t0 = time.perf_counter()
     killed, whole = tmp_path / "killed", tmp_path / "whole"
     proc = subprocess.Popen(
-        _bench(killed, tmp_path / "killed.json"), cwd=PROJECT_ROOT, env=ENV, start_new_session=True,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        _bench(killed, tmp_path / "killed.json"),
+        cwd=PROJECT_ROOT,
+        env=ENV,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         while proc.poll() is None and not list(killed.glob("*.json")):
             time.sleep(0.02)
@@ -103,8 +122,11 @@ def test_a_killed_suite_resumes_to_the_records_of_an_uninterrupted_one(tmp_path)
         validate_record(json.loads(text), name)
     resumed = subprocess.run(
         _bench(killed, tmp_path / "resumed.json", "--vg-resume"),
-        cwd=PROJECT_ROOT, env=ENV, capture_output=True, text=True,
-    )  # fmt: skip
+        cwd=PROJECT_ROOT,
+        env=ENV,
+        capture_output=True,
+        text=True,
+    )
     assert resumed.returncode == 0, resumed.stdout[-2000:]
     reference = subprocess.run(
         _bench(whole, tmp_path / "whole.json"),

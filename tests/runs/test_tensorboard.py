@@ -40,8 +40,12 @@ def test_curves_and_every_layer_read_back_equal_to_the_record(record, tmp_path):
     acc = _read(folder)
     h = record["history"]
     assert len(h) == 2
-    for tag, key in [("acc/val", "val_acc"), ("acc/train", "train_acc"),
-                     ("loss/train", "train_loss"), ("loss/val", "val_loss")]:  # fmt: skip
+    for tag, key in [
+        ("acc/val", "val_acc"),
+        ("acc/train", "train_acc"),
+        ("loss/train", "train_loss"),
+        ("loss/val", "val_loss"),
+    ]:
         assert _series(acc, tag) == [(r["epoch"], pytest.approx(r[key], rel=1e-6)) for r in h]
     # the record has 7 hidden layers and the output: h1..h7 -> layer_1..layer_7, then out
     assert record["layers"] == ["h1", "h2", "h3", "h4", "h5", "h6", "h7", "out"]
@@ -93,8 +97,18 @@ def _cli(*args):
 def test_run_with_tensorboard_writes_the_records_events(tmp_path):
     import json
 
-    out = _cli("run", "relu", "--profile", "smoke", "--epochs", "1", "--out",
-               str(tmp_path / "r.json"), "--tensorboard", str(tmp_path / "tb"))  # fmt: skip
+    out = _cli(
+        "run",
+        "relu",
+        "--profile",
+        "smoke",
+        "--epochs",
+        "1",
+        "--out",
+        str(tmp_path / "r.json"),
+        "--tensorboard",
+        str(tmp_path / "tb"),
+    )
     assert out.returncode == 0, out.stderr
     rec = json.loads((tmp_path / "r.json").read_text())
     acc = _read(tmp_path / "tb" / "relu-smoke-s0")
@@ -129,10 +143,23 @@ def test_bench_refuses_a_tensorboard_folder_that_is_a_file(tmp_path):
 
     (tmp_path / "f").write_text("")
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "bench/", "-p", "no:cacheprovider", "--collect-only",
-         "--vg-profile", "smoke", "--tensorboard", str(tmp_path / "f")],
-        cwd=PROJECT_ROOT, capture_output=True, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "bench/",
+            "-p",
+            "no:cacheprovider",
+            "--collect-only",
+            "--vg-profile",
+            "smoke",
+            "--tensorboard",
+            str(tmp_path / "f"),
+        ],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 4  # pytest's usage-error exit code
     assert (
         f"--tensorboard {tmp_path / 'f'}: {tmp_path / 'f'} is a file; name a folder" in proc.stderr

@@ -52,13 +52,29 @@ def test_centred_sigmoid_critical_gain_puts_chi1_at_one():
 
 def test_baseline_variant_keeps_the_baselines_init():
     m = beyond_case("baseline_init").model
-    assert (m.activation, m.init, m.init_std, m.norm, m.skip) == ("sigmoid", "normal", 0.05,
-                                                                  "none", "none")  # fmt: skip
+    assert (m.activation, m.init, m.init_std, m.norm, m.skip) == (
+        "sigmoid",
+        "normal",
+        0.05,
+        "none",
+        "none",
+    )
 
 
 def test_plan_takes_depths_and_names_unknown_variants():
-    args = sweep.parser().parse_args(["beyond", "--cases", "selu,rezero", "--depths", "200",
-                                      "--profile", "smoke", "--out", "/tmp/vg_beyond_plan"])  # fmt: skip
+    args = sweep.parser().parse_args(
+        [
+            "beyond",
+            "--cases",
+            "selu,rezero",
+            "--depths",
+            "200",
+            "--profile",
+            "smoke",
+            "--out",
+            "/tmp/vg_beyond_plan",
+        ]
+    )
     runs, _ = sweep.plan(args)
     assert [r.key for r in runs] == ["beyond-selu-d200-s0", "beyond-rezero-d200-s0"]
     args = sweep.parser().parse_args(["beyond", "--cases", "tanh", "--out", "/tmp/vg_beyond_p"])

@@ -28,8 +28,11 @@ SMOKE = ["--profile", "smoke", "--cases", "baseline,kaiming_relu", "--depths", "
 def test_depth_grid_is_cases_times_depths_with_distinct_keys():
     runs = build_runs("depth", ["baseline", "relu"], get_profile("smoke"), depths=(2, 9))
     assert [r.key for r in runs] == [
-        "depth-baseline-d2-s0", "depth-baseline-d9-s0", "depth-relu-d2-s0", "depth-relu-d9-s0",
-    ]  # fmt: skip
+        "depth-baseline-d2-s0",
+        "depth-baseline-d9-s0",
+        "depth-relu-d2-s0",
+        "depth-relu-d9-s0",
+    ]
     assert [r.case.model.depth for r in runs] == [2, 9, 2, 9]
     assert runs[0].case.model.activation == "sigmoid" and runs[2].case.model.activation == "relu"
     assert runs[1].sweep == {"kind": "depth", "key": "depth-baseline-d9-s0", "values": {"depth": 9}}
@@ -55,11 +58,16 @@ def test_lr_grid_holds_the_cases_own_rate():
 
 def test_phase_grid_sets_init_std_from_sigma_w():
     runs = build_runs("phase", ["tanh"], get_profile("smoke"), depths=(4,), sigma_ws=(1.0, 2.0))
-    assert [r.case.model.init_std for r in runs] == pytest.approx([1 / math.sqrt(128),
-                                                                   2 / math.sqrt(128)])  # fmt: skip
+    assert [r.case.model.init_std for r in runs] == pytest.approx(
+        [1 / math.sqrt(128), 2 / math.sqrt(128)]
+    )
     assert runs[1].key == "phase-tanh-sw2-d4-s0"
-    assert runs[1].sweep["values"] == {"sigma_w": 2.0, "sigma_b": 0.0,
-                                       "init_std": pytest.approx(0.1767767), "depth": 4}  # fmt: skip
+    assert runs[1].sweep["values"] == {
+        "sigma_w": 2.0,
+        "sigma_b": 0.0,
+        "init_std": pytest.approx(0.1767767),
+        "depth": 4,
+    }
     assert runs[1].sweep["first_layer_sigma_w"] == pytest.approx(2 / math.sqrt(128) * 28)
 
 
@@ -110,7 +118,7 @@ def test_estimate_follows_the_cost_model():
         (["depth", "--depths", "0,3"], "invalid int list value"),
         (["lr", "--lrs", "-1"], "invalid float list value"),
         (["depth", "--lrs", "0.1"], "--lrs applies to the lr sweep"),
-        (["lr", "--depths", "3"], "--depths applies to the depth and phase and beyond sweep"),
+        (["lr", "--depths", "3"], "--depths applies to the depth, phase and beyond sweep"),
         (["depth", "--seeds", "0"], "invalid positive integer value"),
         (["depth", "--cases", "layerwise_paper"], "depth: case layerwise_paper"),
         (["depth", "--cases", "resnet_bn_relu", "--depths", "4"], "odd depth"),
@@ -190,10 +198,14 @@ def _finished_sweep(out, runs) -> None:
     for r in runs:
         rec = make_record("relu", 0)
         rec.update(
-            case=r.case.id, seed=r.seed, profile=r.profile.name, device="cpu", sweep=r.sweep,
+            case=r.case.id,
+            seed=r.seed,
+            profile=r.profile.name,
+            device="cpu",
+            sweep=r.sweep,
             profile_config=json.loads(json.dumps(r.profile.as_dict())),
             config=json.loads(json.dumps(r.case.config())),
-        )  # fmt: skip
+        )
         save(out, rec, r.key)
 
 
@@ -201,8 +213,12 @@ def _finished_sweep(out, runs) -> None:
 def rerun(tmp_path, monkeypatch):
     """A depth sweep's rerun over --out: the keys it trains (nothing trains for real)."""
     out = tmp_path / "runs"
-    runs = build_runs("depth", ["baseline", "kaiming_relu"], budget_profile("depth", "smoke", 1,
-                      None, None), depths=(3, 6))  # fmt: skip
+    runs = build_runs(
+        "depth",
+        ["baseline", "kaiming_relu"],
+        budget_profile("depth", "smoke", 1, None, None),
+        depths=(3, 6),
+    )
     _finished_sweep(out, runs)
     asked = []
     monkeypatch.setattr(sweep, "load_fashion_mnist", lambda **kw: synthetic_dataset())

@@ -14,8 +14,9 @@ from vgmodels.training.trainer import train_case
 
 def _linear_net(depth: int, gain: float, width: int = 16):
     torch.manual_seed(0)
-    model = build(ModelConfig(depth=depth, width=width, activation="tanh", init="orthogonal",
-                              init_gain=gain))  # fmt: skip
+    model = build(
+        ModelConfig(depth=depth, width=width, activation="tanh", init="orthogonal", init_gain=gain)
+    )
     for layer in model.hidden:
         layer.act = nn.Identity()  # a deep linear network
     return model

@@ -34,8 +34,14 @@ def test_article_schedule_grows_2_4_4_6_6_7_7():
     phases = phases_for("layerwise_paper", 9)
     assert [p.active_depth for p in phases] == [2, 4, 4, 6, 6, 7, 7]
     assert [p.trainable for p in phases] == [
-        (0, 1), (2, 3), (0, 1, 2, 3), (4, 5), (0, 1, 2, 3, 4, 5), (6,), tuple(range(7)),
-    ]  # fmt: skip
+        (0, 1),
+        (2, 3),
+        (0, 1, 2, 3),
+        (4, 5),
+        (0, 1, 2, 3, 4, 5),
+        (6,),
+        tuple(range(7)),
+    ]
     assert [p.frozen for p in phases] == [(), (0, 1), (), (0, 1, 2, 3), (), tuple(range(6)), ()]
     assert [p.grow for p in phases] == [True, True, False, True, False, True, False]
 

@@ -16,9 +16,19 @@ from vgmodels.training.trainer import train_case
 # sigmoid_boost, elu, softplus), BatchNorm's running statistics, learned slopes, skips, Adam,
 # clipping, label smoothing and a one-cycle schedule (resnet_bn_relu)
 CASES = [
-    "baseline", "batchnorm", "mynorm", "grad_norm", "sigmoid_boost", "elu", "softplus",
-    "prelu", "skip", "adam", "grad_clip", "resnet_bn_relu",
-]  # fmt: skip
+    "baseline",
+    "batchnorm",
+    "mynorm",
+    "grad_norm",
+    "sigmoid_boost",
+    "elu",
+    "softplus",
+    "prelu",
+    "skip",
+    "adam",
+    "grad_clip",
+    "resnet_bn_relu",
+]
 
 
 def test_which_cases_stack():

@@ -18,14 +18,43 @@ from vgmodels.training.schedules import phases_for
 from vgmodels.training.trainer import train_case
 
 EPOCH_FIELDS = {
-    "epoch", "phase", "lr", "train_loss", "train_acc", "val_loss", "val_acc", "grad_norm",
-    "update_ratio", "act_mean", "act_std", "saturation", "dead", "seconds",
-}  # fmt: skip
+    "epoch",
+    "phase",
+    "lr",
+    "train_loss",
+    "train_acc",
+    "val_loss",
+    "val_acc",
+    "grad_norm",
+    "update_ratio",
+    "act_mean",
+    "act_std",
+    "saturation",
+    "dead",
+    "seconds",
+}
 FINAL_FIELDS = {
-    "case", "config", "profile", "seed", "device", "torch", "test_acc", "test_loss", "best_val_acc",
-    "convergence_epoch", "plateau_epoch", "vanishing_ratio", "diverged", "train_seconds",
-    "samples_per_second", "flops_per_epoch", "mfu", "run_seconds", "started_at", "finished_at",
-}  # fmt: skip
+    "case",
+    "config",
+    "profile",
+    "seed",
+    "device",
+    "torch",
+    "test_acc",
+    "test_loss",
+    "best_val_acc",
+    "convergence_epoch",
+    "plateau_epoch",
+    "vanishing_ratio",
+    "diverged",
+    "train_seconds",
+    "samples_per_second",
+    "flops_per_epoch",
+    "mfu",
+    "run_seconds",
+    "started_at",
+    "finished_at",
+}
 
 
 def _strip_timing(rec):
@@ -150,10 +179,28 @@ def test_record_final_numbers_by_hand(tiny_data):
     # gradient above the first layer
     per_sample = 2 * (784 * 128 + 6 * 128 * 128 + 128 * 10) * 2 + 2 * (6 * 128 * 128 + 128 * 10)
     flops = 3 * per_sample * 512
-    timing = {"seconds": 6.0, "flops": flops, "peak": 100.0, "diverged": False,
-              "run_seconds": 9.5, "started_at": 1000.0, "finished_at": 1010.0}  # fmt: skip
-    rec = make_record(case, profile, 7, torch.device("cpu"), tiny_data, phases, history,
-                      (0.75, 0.625), timing, True, "aten")  # fmt: skip
+    timing = {
+        "seconds": 6.0,
+        "flops": flops,
+        "peak": 100.0,
+        "diverged": False,
+        "run_seconds": 9.5,
+        "started_at": 1000.0,
+        "finished_at": 1010.0,
+    }
+    rec = make_record(
+        case,
+        profile,
+        7,
+        torch.device("cpu"),
+        tiny_data,
+        phases,
+        history,
+        (0.75, 0.625),
+        timing,
+        True,
+        "aten",
+    )
     assert (rec["test_acc"], rec["test_loss"], rec["seed"], rec["epochs"]) == (0.625, 0.75, 7, 3)
     assert rec["best_val_acc"] == 0.9
     assert rec["convergence_epoch"] == 2 and rec["plateau_epoch"] == 3
@@ -166,28 +213,44 @@ def test_record_final_numbers_by_hand(tiny_data):
     assert (rec["n_train"], rec["n_val"], rec["n_test"]) == (512, 128, 128)
     assert rec["layers"] == ["h1", "h2", "h3", "h4", "h5", "h6", "h7", "out"]
     assert rec["phases"] == [
-        {"name": "all", "epochs": 3, "active_depth": 7, "trainable": list(range(7)), "frozen": [],
-         "head": "head 1", "new_optimizer": False}
-    ]  # fmt: skip
+        {
+            "name": "all",
+            "epochs": 3,
+            "active_depth": 7,
+            "trainable": list(range(7)),
+            "frozen": [],
+            "head": "head 1",
+            "new_optimizer": False,
+        }
+    ]
     assert rec["flush_denormal"] is True and rec["linear_kernel"] == "aten"
     assert (rec["run_seconds"], rec["started_at"], rec["finished_at"]) == (9.5, 1000.0, 1010.0)
 
 
 def test_record_of_a_run_that_never_converged_nor_ran(tiny_data):
     case, profile = REMEDIES["baseline"], Profile("smoke", epochs=2, seeds=1)
-    timing = {"seconds": 0.0, "flops": 0.0, "peak": 100.0, "diverged": True,
-              "run_seconds": 1.0, "started_at": 0.0, "finished_at": 1.0}  # fmt: skip
+    timing = {
+        "seconds": 0.0,
+        "flops": 0.0,
+        "peak": 100.0,
+        "diverged": True,
+        "run_seconds": 1.0,
+        "started_at": 0.0,
+        "finished_at": 1.0,
+    }
     args = (case, profile, 0, torch.device("cpu"), tiny_data, phases_for("none", 2))
-    rec = make_record(*args, _history([0.1, 0.79], [[1.0] * 8] * 2), (float("nan"), 0.1),
-                      timing, False, "aten")  # fmt: skip
+    rec = make_record(
+        *args, _history([0.1, 0.79], [[1.0] * 8] * 2), (float("nan"), 0.1), timing, False, "aten"
+    )
     assert rec["convergence_epoch"] is None and rec["plateau_epoch"] == 2
     assert rec["test_loss"] is None and rec["diverged"] is True
     assert rec["samples_per_second"] is None and rec["gflops_per_second"] is None
     assert rec["mfu"] is None and rec["flush_denormal"] is False
     empty = make_record(*args, [], (1.0, 0.1), timing, True, "aten")
     assert empty["best_val_acc"] is None and empty["vanishing_ratio"] == {
-        "epoch1": None, "final": None,
-    }  # fmt: skip
+        "epoch1": None,
+        "final": None,
+    }
     assert empty["seconds_per_epoch"] == 0.0 and empty["flops_per_epoch"] == 0.0
     # the last hidden layer without any gradient: the ratio is infinite, stored as null (JSON-safe)
     silent = _history([0.5], [[1.0, 1, 1, 1, 1, 1, 0.0, 1.0]])
@@ -239,8 +302,9 @@ def test_resnet_case_runs_the_hand_built_residual_forward_with_its_training_set_
     """resnet_bn_relu: the train split's pixel statistics, pre-activation BN-ReLU blocks (batch
     statistics in training mode), AdamW with weight decay 0.05, one cycle, label smoothing 0.1."""
     F = torch.nn.functional
-    run = trainer.Run(REMEDIES["resnet_bn_relu"], Profile("t", 2, 1, probe_size=16), 0, "cpu",
-                      tiny_data)  # fmt: skip
+    run = trainer.Run(
+        REMEDIES["resnet_bn_relu"], Profile("t", 2, 1, probe_size=16), 0, "cpu", tiny_data
+    )
     model, x = run.model, tiny_data.val.x[:32]
     mean, std = tiny_data.train.x.mean(), tiny_data.train.x.std()
     assert (model.in_mean.item(), model.in_std.item()) == (mean.item(), std.item())

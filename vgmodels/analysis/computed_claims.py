@@ -25,8 +25,11 @@ def sigmoid_tails() -> Triples:
 
 def tanh() -> Triples:
     d = W.activation_derivatives()
-    return [("tanh'(0)", d["tanh'(0)"], "=1"), ("tanh'(2)", d["tanh'(2)"], "0.071"),
-            ("tanh'(3)", d["tanh'(3)"], "0.010")]  # fmt: skip
+    return [
+        ("tanh'(0)", d["tanh'(0)"], "=1"),
+        ("tanh'(2)", d["tanh'(2)"], "0.071"),
+        ("tanh'(3)", d["tanh'(3)"], "0.010"),
+    ]
 
 
 def chain() -> Triples:
@@ -37,20 +40,32 @@ def chain() -> Triples:
 def dying_forward() -> Triples:
     e = W.dying_relu_example()
     h, p = e["h"], e["softmax"]
-    return [("h₁", h[0], "1.372"), ("h₂", h[1], "-1.69"), ("p₁", p[0], "0.467"),
-            ("p₂", p[1], "0.355"), ("p₃", p[2], "0.178"), ("loss", e["loss"], "0.761")]  # fmt: skip
+    return [
+        ("h₁", h[0], "1.372"),
+        ("h₂", h[1], "-1.69"),
+        ("p₁", p[0], "0.467"),
+        ("p₂", p[1], "0.355"),
+        ("p₃", p[2], "0.178"),
+        ("loss", e["loss"], "0.761"),
+    ]
 
 
 def dying_backward() -> Triples:
     e = W.dying_relu_example()
-    return [("∂L/∂a₂", e["grad_into_unit2"], "0.302"), ("∂L/∂h₂", e["dL/dh2"], "=0"),
-            ("max |∂L/∂w| of unit 2", e["unit2_weight_grad_max"], "=0")]  # fmt: skip
+    return [
+        ("∂L/∂a₂", e["grad_into_unit2"], "0.302"),
+        ("∂L/∂h₂", e["dL/dh2"], "=0"),
+        ("max |∂L/∂w| of unit 2", e["unit2_weight_grad_max"], "=0"),
+    ]
 
 
 def negative_side() -> Triples:
     d = W.activation_derivatives()
-    return [("softplus'(−3)", d["softplus'(-3)"], ">0"), ("ELU'(−3)", d["elu'(-3)"], ">0"),
-            ("ReLU'(−3)", d["relu'(-3)"], "=0")]  # fmt: skip
+    return [
+        ("softplus'(−3)", d["softplus'(-3)"], ">0"),
+        ("ELU'(−3)", d["elu'(-3)"], ">0"),
+        ("ReLU'(−3)", d["relu'(-3)"], "=0"),
+    ]
 
 
 def zero_init() -> Triples:
@@ -84,15 +99,22 @@ def zero_init_regressions() -> Triples:
     wl = torch.zeros(2, dtype=torch.float64, requires_grad=True)
     (gl,) = torch.autograd.grad(-torch.log(torch.sigmoid(wl @ xl)), wl)
     new, newl = -0.01 * gw, -0.01 * gl
-    return [("linear w₁", new[0].item(), "0.1"), ("linear w₂", new[1].item(), "0.15"),
-            ("logistic w₁", newl[0].item(), "0.0075"), ("logistic w₂", newl[1].item(), "0.01")]  # fmt: skip
+    return [
+        ("linear w₁", new[0].item(), "0.1"),
+        ("linear w₂", new[1].item(), "0.15"),
+        ("logistic w₁", newl[0].item(), "0.0075"),
+        ("logistic w₂", newl[1].item(), "0.01"),
+    ]
 
 
 def mynorm() -> Triples:
     m = W.mynorm_check()
-    return [("mean", m["mean"], "0.000000"), ("std", m["std"], "1.000000"),
-            ("max |ours − formula|", m["value_diff"], "0.000000"),
-            ("max gradient difference", m["grad_diff"], "0.000000")]  # fmt: skip
+    return [
+        ("mean", m["mean"], "0.000000"),
+        ("std", m["std"], "1.000000"),
+        ("max |ours − formula|", m["value_diff"], "0.000000"),
+        ("max gradient difference", m["grad_diff"], "0.000000"),
+    ]
 
 
 def sigmoid_chain() -> Triples:
@@ -140,5 +162,9 @@ def adam_defaults() -> Triples:
     p = torch.nn.Parameter(torch.zeros(1))
     group = make_optimizer([p], REMEDIES["adam"].train).param_groups[0]
     b1, b2 = group["betas"]
-    return [("α", group["lr"], "=0.001"), ("β₁", b1, "=0.9"), ("β₂", b2, "=0.999"),
-            ("ε", group["eps"], "=1e-8")]  # fmt: skip
+    return [
+        ("α", group["lr"], "=0.001"),
+        ("β₁", b1, "=0.9"),
+        ("β₂", b2, "=0.999"),
+        ("ε", group["eps"], "=1e-8"),
+    ]

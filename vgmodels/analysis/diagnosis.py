@@ -101,10 +101,13 @@ def saturated(record: dict, threshold: float = SATURATED) -> dict | None:
     if last is None or min(last[1]) < threshold:
         return None
     first = next(
-        (h["epoch"] for h in record["history"]
-         if layer_values(h, "saturation") and min(layer_values(h, "saturation")) >= threshold),
+        (
+            h["epoch"]
+            for h in record["history"]
+            if layer_values(h, "saturation") and min(layer_values(h, "saturation")) >= threshold
+        ),
         None,
-    )  # fmt: skip
+    )
     return {"layers": len(last[1]), "min": min(last[1]), "max": max(last[1]), "from_epoch": first}
 
 
@@ -117,8 +120,14 @@ def forward_signal(record: dict) -> dict | None:
     first, end, n = stds[0], stds[-1], len(stds)
     ratio = end / first if first > 0 else None
     factor = ratio ** (1 / (n - 1)) if ratio else None
-    return {"epoch": last[0], "first": first, "last": end, "layers": n, "ratio": ratio,
-            "per_layer": factor}  # fmt: skip
+    return {
+        "epoch": last[0],
+        "first": first,
+        "last": end,
+        "layers": n,
+        "ratio": ratio,
+        "per_layer": factor,
+    }
 
 
 def forward_collapse(record: dict, limit: float = COLLAPSE) -> dict | None:
@@ -165,9 +174,12 @@ def vanishing_gradient(record: dict, limit: float = VANISHING) -> dict | None:
     hidden = rows[-1][0]["grad_norm"][:-1]
     weakest = min(range(len(hidden)), key=lambda i: hidden[i])
     return {
-        "first_epoch": rows[0][0]["epoch"], "first": rows[0][1], "final": rows[-1][1],
-        "weakest_layer": weakest + 1, "weakest": hidden[weakest] / hidden[-1],
-    }  # fmt: skip
+        "first_epoch": rows[0][0]["epoch"],
+        "first": rows[0][1],
+        "final": rows[-1][1],
+        "weakest_layer": weakest + 1,
+        "weakest": hidden[weakest] / hidden[-1],
+    }
 
 
 def _phase_at(record: dict, epoch: int) -> tuple[int, dict] | None:
@@ -192,8 +204,14 @@ def learned_then_collapsed(record: dict, drop: float = DROP) -> dict | None:
         return None
     mid = (best + final) / 2
     fall = next(i for i in range(best_i, len(vals)) if vals[i] < mid)
-    out = {"best": best, "best_epoch": hist[best_i]["epoch"], "best_phase": hist[best_i].get("phase"),
-           "final": final, "epoch": hist[fall]["epoch"], "phase": hist[fall].get("phase")}  # fmt: skip
+    out = {
+        "best": best,
+        "best_epoch": hist[best_i]["epoch"],
+        "best_phase": hist[best_i].get("phase"),
+        "final": final,
+        "epoch": hist[fall]["epoch"],
+        "phase": hist[fall].get("phase"),
+    }
     at, before = _phase_at(record, out["epoch"]), _phase_at(record, out["epoch"] - 1)
     if at and before and at[0] != before[0]:
         out["phase_start"] = True

@@ -184,8 +184,9 @@ def centered_sigmoid_critical(sigma_b: float) -> float:
     return 4.0 * critical_sigma_w("tanh", sigma_b / 2.0)
 
 
-def trainable_depth_boundary(activation: str, sigma_ws, sigma_b: float = 0.0,
-                             factor: float = TRAINABLE_DEPTH_FACTOR) -> list[tuple[float, float]]:  # fmt: skip
+def trainable_depth_boundary(
+    activation: str, sigma_ws, sigma_b: float = 0.0, factor: float = TRAINABLE_DEPTH_FACTOR
+) -> list[tuple[float, float]]:
     """(sigma_w, factor x xi_c) pairs: the predicted deepest trainable network along sigma_w
     (inf at the critical point, where xi_c diverges)."""
     return [(float(s), factor * depth_scale(activation, float(s), sigma_b)) for s in sigma_ws]

@@ -30,8 +30,10 @@ class Quantity:
     def inside(self) -> list[bool]:
         """Per seed of the run: whether its value lies in the published range."""
         lo, hi = self.low, self.high
-        return [v is not None and lo is not None and lo - REL * abs(lo) <= v <= hi + REL * abs(hi)
-                for v in self.yours]  # fmt: skip
+        return [
+            v is not None and lo is not None and lo - REL * abs(lo) <= v <= hi + REL * abs(hi)
+            for v in self.yours
+        ]
 
 
 @dataclass
@@ -50,8 +52,10 @@ class CaseComparison:
         if self.reason:
             return f"not compared: {self.reason}"
         qs = list(self.quantities.values())
-        seeds = [all(q.inside()[i] for q in qs if q.yours[i] is not None)
-                 for i in range(len(qs[0].yours))]  # fmt: skip
+        seeds = [
+            all(q.inside()[i] for q in qs if q.yours[i] is not None)
+            for i in range(len(qs[0].yours))
+        ]
         if all(seeds):
             return WITHIN
         within = sum(seeds)
@@ -86,8 +90,10 @@ QUANTITIES = {"val_acc": lambda row: row["val_acc"], "grad_ratio": _ratio}
 
 def _schedule_differs(yours: list[dict], published: list[dict], epoch: int) -> str:
     """Why epoch `epoch` is not the same point of training in both ('' when it is)."""
-    at = {(r["history"][epoch - 1].get("phase"), r["history"][epoch - 1].get("lr"))
-          for r in [*yours, *published]}  # fmt: skip
+    at = {
+        (r["history"][epoch - 1].get("phase"), r["history"][epoch - 1].get("lr"))
+        for r in [*yours, *published]
+    }
     return "" if len(at) == 1 else "its phase or learning rate at this epoch depends on the budget"
 
 

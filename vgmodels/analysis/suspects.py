@@ -37,8 +37,9 @@ def neighbours(case: str, summaries: dict[str, CaseSummary], keys: set[str]) -> 
             continue
         key, _, new = diff[0]
         what = f"{other} ({KEY_LABELS.get(key, key)} {fmt_value(key, new)})"
-        out.append(f"{what} is not in these results" if s.missing else
-                   f"{what} reaches {s.mean:.2f}")  # fmt: skip
+        out.append(
+            f"{what} is not in these results" if s.missing else f"{what} reaches {s.mean:.2f}"
+        )
     return out
 
 
@@ -59,16 +60,23 @@ def longer_budget(case: str, longer: dict[str, list[dict]]) -> str:
     """What the source's 300 epochs did to the case where its runs exist, else how to run them."""
     rs = longer.get(case) or []
     if not rs:
-        return (f"The source's 300 epochs (profile {LONG_PROFILE}) would test it; no such run of "
-                f"{case} is in these results.")  # fmt: skip
+        return (
+            f"The source's 300 epochs (profile {LONG_PROFILE}) would test it; no such run of "
+            f"{case} is in these results."
+        )
     accs = [r["test_acc"] for r in rs]
     loss = statistics.fmean(r["history"][-1]["train_loss"] for r in rs)
     learned = sum(a >= LEARNS for a in accs)
-    verdict = ("so the budget was the cause" if learned > len(rs) / 2 else
-               "so a longer budget alone does not make it learn")  # fmt: skip
-    return (f"Its {LONG_PROFILE} runs test it: {rs[0]['epochs']} epochs, {len(rs)} seeds, test "
-            f"accuracy {statistics.fmean(accs):.4f} and final training loss {loss:.3f}; "
-            f"{learned} of {len(rs)} seeds reach {LEARNS:.2f}, {verdict}.")  # fmt: skip
+    verdict = (
+        "so the budget was the cause"
+        if learned > len(rs) / 2
+        else "so a longer budget alone does not make it learn"
+    )
+    return (
+        f"Its {LONG_PROFILE} runs test it: {rs[0]['epochs']} epochs, {len(rs)} seeds, test "
+        f"accuracy {statistics.fmean(accs):.4f} and final training loss {loss:.3f}; "
+        f"{learned} of {len(rs)} seeds reach {LEARNS:.2f}, {verdict}."
+    )
 
 
 def _diverged(d, s, summaries, longer) -> str:
@@ -76,9 +84,11 @@ def _diverged(d, s, summaries, longer) -> str:
     act, std, width = model.get("activation"), model.get("init_std"), model.get("width", 128)
     if act in RELU_LIKE and std:
         gain = std * math.sqrt(width / 2)
-        cause = (f"Suspected cause: the weights' scale. With N(0, {g(std)}) and {width} inputs "
-                 f"each ReLU layer multiplies the activations' spread by about "
-                 f"{g(std)}·√({width}/2) = {gain:.1f} {cite('he')}, until they overflow.")  # fmt: skip
+        cause = (
+            f"Suspected cause: the weights' scale. With N(0, {g(std)}) and {width} inputs "
+            f"each ReLU layer multiplies the activations' spread by about "
+            f"{g(std)}·√({width}/2) = {gain:.1f} {cite('he')}, until they overflow."
+        )
     else:
         cause = "Suspected cause: steps too large for this network."
     keys = {"model.init_std", "model.init", "train.clip_norm", "train.lr"}
@@ -99,32 +109,45 @@ def _collapsed(d, s, summaries, longer) -> str:
     full = summaries.get(f"{d.case}_full")
     budget = f"each stage had {stage} epochs" if stage else "each stage had a share of the budget"
     if full is not None and not full.missing:
-        test = (f"The case {full.case} (every stage the profile's epochs, the sources' budget, "
-                f"{full.records[0]['epochs']} in all) tests it and reaches {full.mean:.4f}")  # fmt: skip
+        test = (
+            f"The case {full.case} (every stage the profile's epochs, the sources' budget, "
+            f"{full.records[0]['epochs']} in all) tests it and reaches {full.mean:.4f}"
+        )
     else:
         test = f"The case {d.case}_full (the sources' budget) would test it; it is not in these results"
-    return (f"Suspected cause: the budget: {budget}, and every growth starts a new output "
-            f"layer and optimizer from chance on a deeper sigmoid stack. {test}.")  # fmt: skip
+    return (
+        f"Suspected cause: the budget: {budget}, and every growth starts a new output "
+        f"layer and optimizer from chance on a deeper sigmoid stack. {test}."
+    )
 
 
 def _symmetric(d, s, summaries, longer) -> str:
-    return ("Cause: every weight starts at 0, so all units of a layer compute the same value and "
-            f"receive the same gradient: the symmetry is never broken {cite('S4')}.")  # fmt: skip
+    return (
+        "Cause: every weight starts at 0, so all units of a layer compute the same value and "
+        f"receive the same gradient: the symmetry is never broken {cite('S4')}."
+    )
 
 
 def _saturated(d, s, summaries, longer) -> str:
     model = _config(s).get("model", {})
     std, width = model.get("init_std"), model.get("width", 128)
     if std and std * math.sqrt(width) >= 5:
-        return (f"Cause: weights N(0, {g(std)}) put the sigmoids' inputs deep in their flat "
-                f"tails from the first step {cite('glorot')}.")  # fmt: skip
+        return (
+            f"Cause: weights N(0, {g(std)}) put the sigmoids' inputs deep in their flat "
+            f"tails from the first step {cite('glorot')}."
+        )
     mine, base = _first_layer_grad(s), _first_layer_grad(summaries["baseline"])
-    steps = (f" (layer 1's gradient norm in epoch 1 is {g(mine)}, against {g(base)} in the "
-             "baseline)" if mine and base else "")  # fmt: skip
+    steps = (
+        f" (layer 1's gradient norm in epoch 1 is {g(mine)}, against {g(base)} in the baseline)"
+        if mine and base
+        else ""
+    )
     near = neighbours(d.case, summaries, {"model.grad_norm", "train.lr", "model.init"})
-    return (f"Suspected cause: the learning rate is too large for this gradient{steps}: steps "
-            f"that big drive every unit into saturation. {_lr_sweep(d.case)}"
-            + (f" The cases one change away: {'; '.join(near)}." if near else ""))  # fmt: skip
+    return (
+        f"Suspected cause: the learning rate is too large for this gradient{steps}: steps "
+        f"that big drive every unit into saturation. {_lr_sweep(d.case)}"
+        + (f" The cases one change away: {'; '.join(near)}." if near else "")
+    )
 
 
 def _forward_collapse(d, s, summaries, longer) -> str:
@@ -132,8 +155,10 @@ def _forward_collapse(d, s, summaries, longer) -> str:
     act, std, width = model.get("activation", "?"), model.get("init_std"), model.get("width", 128)
     x = d.held["forward_collapse"]
     per = sorted(v["per_layer"] for v in x)[len(x) // 2]
-    he = (f"The same {act} network with He initialization {cite('he')} would test it; no case "
-          "runs it yet.")  # fmt: skip
+    he = (
+        f"The same {act} network with He initialization {cite('he')} would test it; no case "
+        "runs it yet."
+    )
     return (
         f"Suspected cause: the initialization N(0, {g(std)}) is too small for {act}: a layer "
         f"scales the spread by about {g(std)}·√{width} = {std * math.sqrt(width):.2f} times "
@@ -144,8 +169,7 @@ def _forward_collapse(d, s, summaries, longer) -> str:
 
 def _vanishing(d, s, summaries, longer) -> str:
     base = summaries["baseline"]
-    ref = (f" (the baseline's: {g(base.vr_final)})" if d.case != "baseline" and base.vr_final
-           else "")  # fmt: skip
+    ref = f" (the baseline's: {g(base.vr_final)})" if d.case != "baseline" and base.vr_final else ""
     epochs = s.records[0]["epochs"] if s.records else "its"
     lr = fmt_value("train.lr", _config(s).get("train", {}).get("lr"))
     return (
@@ -206,7 +230,11 @@ def _no_finding(d: CaseDiagnosis, s: CaseSummary) -> str:
     late = sum(best > LATE * n for best, n, _ in rows)
     where = "; ".join(f"{v:.2f} at epoch {b} of {n}" for b, n, v in rows)
     if late > len(rows) / 2:
-        return (f"Suspected cause: the budget: its best validation accuracy came late ({where}), "
-                f"so its curve was still rising when the run ended; more epochs would test it.")  # fmt: skip
-    return (f"Its best validation accuracy came early ({where}) and later epochs did not improve "
-            f"on it: not a budget too short. {_lr_sweep(d.case)}")  # fmt: skip
+        return (
+            f"Suspected cause: the budget: its best validation accuracy came late ({where}), "
+            f"so its curve was still rising when the run ended; more epochs would test it."
+        )
+    return (
+        f"Its best validation accuracy came early ({where}) and later epochs did not improve "
+        f"on it: not a budget too short. {_lr_sweep(d.case)}"
+    )

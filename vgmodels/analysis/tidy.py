@@ -12,8 +12,19 @@ from __future__ import annotations
 
 import pandas as pd
 
-COLUMNS = ["run", "case", "seed", "profile", "device", "commit", "epoch", "phase", "layer",
-           "metric", "value"]  # fmt: skip
+COLUMNS = [
+    "run",
+    "case",
+    "seed",
+    "profile",
+    "device",
+    "commit",
+    "epoch",
+    "phase",
+    "layer",
+    "metric",
+    "value",
+]
 SCALARS = ("train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds")
 PER_LAYER = ("grad_norm", "update_ratio", "act_mean", "act_std", "saturation", "dead")
 PER_STEP = ("grad_norm_time",)
@@ -55,8 +66,14 @@ def long_frame(records: list[dict]) -> pd.DataFrame:
     """The records' histories as one long frame (COLUMNS), in record, epoch, metric order."""
     rows = []
     for rec in records:
-        fixed = (run_id(rec), rec["case"], rec["seed"], rec["profile"], rec["device"],
-                 commit_of(rec))  # fmt: skip
+        fixed = (
+            run_id(rec),
+            rec["case"],
+            rec["seed"],
+            rec["profile"],
+            rec["device"],
+            commit_of(rec),
+        )
         for row in rec["history"]:
             at = (*fixed, row["epoch"], row.get("phase", ""))
             rows += [(*at, layer, metric, float(v)) for layer, metric, v in _epoch_rows(rec, row)]

@@ -172,8 +172,11 @@ class About:
     tol: float
 
     def __call__(self, groups: Groups, extra: Groups | None = None) -> Outcome:
-        rs = [r for r in (extra or {}).get(self.case, []) + groups.get(self.case, [])
-              if r["epochs"] == ARTICLE_EPOCHS and r["profile_config"].get("n_train") is None]  # fmt: skip
+        rs = [
+            r
+            for r in (extra or {}).get(self.case, []) + groups.get(self.case, [])
+            if r["epochs"] == ARTICLE_EPOCHS and r["profile_config"].get("n_train") is None
+        ]
         if not rs:
             return Outcome("–", "–", NOT_RUN, f"no records of {self.case} at 300 epochs, full data")
         vals = self.metric.values(rs)
@@ -193,8 +196,17 @@ class Explodes:
         rs = groups.get(self.case)
         if not rs:
             return not_run((self.case, rs))
-        peaks = [max((h["train_loss"] for h in r["history"] if h.get("train_loss") is not None
-                      and math.isfinite(h["train_loss"])), default=math.nan) for r in rs]  # fmt: skip
+        peaks = [
+            max(
+                (
+                    h["train_loss"]
+                    for h in r["history"]
+                    if h.get("train_loss") is not None and math.isfinite(h["train_loss"])
+                ),
+                default=math.nan,
+            )
+            for r in rs
+        ]
         boom = [bool(r["diverged"]) or p > EXPLODED for r, p in zip(rs, peaks, strict=True)]
         n_div = sum(bool(r["diverged"]) for r in rs)
         finite = [p for p in peaks if math.isfinite(p)]
@@ -249,8 +261,11 @@ class Computed:
     def __call__(self, groups: Groups, extra: Groups | None = None) -> Outcome:
         rows = self.compute()
         measured = "; ".join(f"{name} = {short(ours)}" for name, ours, _ in rows)
-        off = [f"{name}: ours vs quoted {quoted}" for name, ours, quoted in rows
-               if not agrees(ours, quoted)]  # fmt: skip
+        off = [
+            f"{name}: ours vs quoted {quoted}"
+            for name, ours, quoted in rows
+            if not agrees(ours, quoted)
+        ]
         if off:
             return Outcome(self.how, measured, CONTRADICTED, "; ".join(off))
         return Outcome(self.how, measured, REPRODUCED)

@@ -10,10 +10,21 @@ from vgmodels.models.mlp import ACTIVATIONS, DeepMLP, linear_shapes, n_params
 from vgmodels.models.recurrent import SequenceClassifier
 
 __all__ = [
-    "ACTIVATIONS", "RECURRENT", "RELU_FAMILY", "SATURATING", "DeepMLP", "ModelConfig",
-    "SequenceClassifier", "build", "describe", "flops_per_sample", "layer_names", "layer_weights",
-    "linear_shapes", "n_params",
-]  # fmt: skip
+    "ACTIVATIONS",
+    "RECURRENT",
+    "RELU_FAMILY",
+    "SATURATING",
+    "DeepMLP",
+    "ModelConfig",
+    "SequenceClassifier",
+    "build",
+    "describe",
+    "flops_per_sample",
+    "layer_names",
+    "layer_weights",
+    "linear_shapes",
+    "n_params",
+]
 
 
 def build(cfg: ModelConfig) -> nn.Module:

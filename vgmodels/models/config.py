@@ -5,8 +5,17 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 ACTIVATION_NAMES = (
-    "sigmoid", "tanh", "relu", "leaky_relu", "elu", "prelu", "softplus", "swish", "gelu", "selu",
-)  # fmt: skip
+    "sigmoid",
+    "tanh",
+    "relu",
+    "leaky_relu",
+    "elu",
+    "prelu",
+    "softplus",
+    "swish",
+    "gelu",
+    "selu",
+)
 SATURATING = {"sigmoid", "tanh"}
 RELU_FAMILY = {"relu", "leaky_relu", "prelu", "elu"}
 ARCHS = ("mlp", "rnn", "lstm", "gru")

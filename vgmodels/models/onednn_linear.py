@@ -132,7 +132,9 @@ class _OneDnnLinearFn(torch.autograd.Function):
 class Linear(nn.Linear):
     """nn.Linear; 2-D fp32 inputs on the CPU take oneDNN's kernels where they win (same maths, same init)."""
 
-    onednn = True  # False under torch.func.vmap (vgmodels.training.stacked): aten has the batching rules
+    onednn = (
+        True  # False under torch.func.vmap (vgmodels.training.stacked): aten has the batching rules
+    )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.onednn and _takes_onednn(x, self.out_features):

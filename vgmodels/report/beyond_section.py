@@ -50,9 +50,13 @@ def _acc_figure(groups, figs: Path) -> Figure:
     ax.set_ylabel("test acc.")
     ax.axhline(0.1, color="grey", lw=0.6, ls=":")
     ax.legend(fontsize=6, loc="center left", bbox_to_anchor=(1, 0.5))
-    return Figure("beyond-acc", _save(fig, figs, "beyond_acc.svg"), "Accuracy against depth",
-                  "Test accuracy of each variant against its depth, mean over its seeds (dotted: "
-                  "chance). Budgets as the records state them (table below).")  # fmt: skip
+    return Figure(
+        "beyond-acc",
+        _save(fig, figs, "beyond_acc.svg"),
+        "Accuracy against depth",
+        "Test accuracy of each variant against its depth, mean over its seeds (dotted: "
+        "chance). Budgets as the records state them (table below).",
+    )
 
 
 def _spread_figure(groups, figs: Path) -> Figure | None:
@@ -72,12 +76,15 @@ def _spread_figure(groups, figs: Path) -> Figure | None:
     ax.set_xlabel("hidden layers")
     ax.set_ylabel("var(s²) / mean(s²)² at init")
     ax.legend(fontsize=6, loc="center left", bbox_to_anchor=(1, 0.5))
-    return Figure("beyond-spread", _save(fig, figs, "beyond_spread.svg"),
-                  "The Jacobian's spread at initialization",
-                  "Spread of the squared singular values s² of the hidden-to-hidden Jacobian "
-                  "dh_L/dh_1 (var / mean², 0 for an isometry) on the records' probe images "
-                  "before training, against depth (log axes). Orthogonal against Gaussian "
-                  "weights for tanh, sigmoid and ReLU (He).")  # fmt: skip
+    return Figure(
+        "beyond-spread",
+        _save(fig, figs, "beyond_spread.svg"),
+        "The Jacobian's spread at initialization",
+        "Spread of the squared singular values s² of the hidden-to-hidden Jacobian "
+        "dh_L/dh_1 (var / mean², 0 for an isometry) on the records' probe images "
+        "before training, against depth (log axes). Orthogonal against Gaussian "
+        "weights for tanh, sigmoid and ReLU (He).",
+    )
 
 
 def _boundary_figure(groups, figs: Path) -> Figure:
@@ -95,12 +102,15 @@ def _boundary_figure(groups, figs: Path) -> Figure:
     ax.set_xlabel("σ_w")
     ax.set_ylabel("hidden layers")
     ax.legend(fontsize=6)
-    return Figure("beyond-boundary", _save(fig, figs, "beyond_boundary.svg"),
-                  "Trainable depth against the mean-field prediction",
-                  "Dashed: 6 ξ_c, the depth below which Schoenholz et al. find networks "
-                  "trainable, for tanh at σ_b = 0. Marks: our tanh runs at the critical σ_w "
-                  "(σ_b = 0.01); o learned (test acc. ≥ 0.5), x did not; blue orthogonal, "
-                  "orange Gaussian.")  # fmt: skip
+    return Figure(
+        "beyond-boundary",
+        _save(fig, figs, "beyond_boundary.svg"),
+        "Trainable depth against the mean-field prediction",
+        "Dashed: 6 ξ_c, the depth below which Schoenholz et al. find networks "
+        "trainable, for tanh at σ_b = 0. Marks: our tanh runs at the critical σ_w "
+        "(σ_b = 0.01); o learned (test acc. ≥ 0.5), x did not; blue orthogonal, "
+        "orange Gaussian.",
+    )
 
 
 def _acc_at(groups, case: str, depth: int) -> float | None:
@@ -120,27 +130,55 @@ def claim_rows(groups) -> list[list[str]]:
         a = _acc_at(groups, case, deep) if deep else None
         return "absent" if a is None else "learns" if a >= LEARNS else "does not learn"
 
-    so, sg = (init_spread(groups.get(c, {}).get(deep, [])) if deep else None
-              for c in ("tanh_orthogonal", "tanh_gaussian"))  # fmt: skip
-    spread = ("absent" if so is None or sg is None else
-              f"spread {so:.3g} orthogonal, {sg:.3g} Gaussian at depth {deep}")  # fmt: skip
+    so, sg = (
+        init_spread(groups.get(c, {}).get(deep, [])) if deep else None
+        for c in ("tanh_orthogonal", "tanh_gaussian")
+    )
+    spread = (
+        "absent"
+        if so is None or sg is None
+        else f"spread {so:.3g} orthogonal, {sg:.3g} Gaussian at depth {deep}"
+    )
     iso = "absent" if so is None or sg is None else ("seen" if so < sg else "not seen")
     return [
-        [cite("schoenholz"), "Networks train only within about 6 ξ_c of depth; ξ_c diverges "
-         "at criticality", f"baseline init: {acc('baseline_init')}; tanh critical: "
-         f"{acc('tanh_orthogonal')}", learns("tanh_orthogonal") + " at criticality, baseline "
-         + learns("baseline_init")],
-        [cite("pennington"), "Orthogonal weights at criticality keep the Jacobian's singular "
-         "values concentrated at any depth; Gaussian ones spread", spread, iso],
-        [cite("xiao_cnn"), "Critical orthogonal init trains very deep plain networks",
-         acc("tanh_orthogonal"), learns("tanh_orthogonal")],
-        [cite("bachlechner", "de_smith"), "Residual blocks that start as the identity train "
-         "at any depth", acc("rezero"), learns("rezero")],
-        [cite("klambauer"), "SELU with LeCun-normal init self-normalizes deep MLPs",
-         acc("selu"), learns("selu")],
-        [cite("mishkin"), "LSUV lets very deep networks train", acc("lsuv_sigmoid"),
-         learns("lsuv_sigmoid")],
-    ]  # fmt: skip
+        [
+            cite("schoenholz"),
+            "Networks train only within about 6 ξ_c of depth; ξ_c diverges at criticality",
+            f"baseline init: {acc('baseline_init')}; tanh critical: {acc('tanh_orthogonal')}",
+            learns("tanh_orthogonal") + " at criticality, baseline " + learns("baseline_init"),
+        ],
+        [
+            cite("pennington"),
+            "Orthogonal weights at criticality keep the Jacobian's singular "
+            "values concentrated at any depth; Gaussian ones spread",
+            spread,
+            iso,
+        ],
+        [
+            cite("xiao_cnn"),
+            "Critical orthogonal init trains very deep plain networks",
+            acc("tanh_orthogonal"),
+            learns("tanh_orthogonal"),
+        ],
+        [
+            cite("bachlechner", "de_smith"),
+            "Residual blocks that start as the identity train at any depth",
+            acc("rezero"),
+            learns("rezero"),
+        ],
+        [
+            cite("klambauer"),
+            "SELU with LeCun-normal init self-normalizes deep MLPs",
+            acc("selu"),
+            learns("selu"),
+        ],
+        [
+            cite("mishkin"),
+            "LSUV lets very deep networks train",
+            acc("lsuv_sigmoid"),
+            learns("lsuv_sigmoid"),
+        ],
+    ]
 
 
 def beyond_section(records: list[dict], fig_dir: Path) -> dict | None:
@@ -156,10 +194,20 @@ def beyond_section(records: list[dict], fig_dir: Path) -> dict | None:
         _spread_figure(groups, figs),
         _boundary_figure(groups, figs),
     ]
-    runs = [[r["case"], str(r["config"]["model"]["depth"]), str(r["seed"]), str(r["epochs_run"]),
-             str(r["n_train"]), f"{r['config']['train']['optimizer']} lr {r['config']['train']['lr']:g}",
-             f"{r['test_acc']:.4f}", f"{r['seconds_per_epoch']:.0f}", f"{(r.get('mfu') or 0):.3f}"]
-            for r in sorted(recs, key=lambda r: (r["case"], r["config"]["model"]["depth"], r["seed"]))]  # fmt: skip
+    runs = [
+        [
+            r["case"],
+            str(r["config"]["model"]["depth"]),
+            str(r["seed"]),
+            str(r["epochs_run"]),
+            str(r["n_train"]),
+            f"{r['config']['train']['optimizer']} lr {r['config']['train']['lr']:g}",
+            f"{r['test_acc']:.4f}",
+            f"{r['seconds_per_epoch']:.0f}",
+            f"{(r.get('mfu') or 0):.3f}",
+        ]
+        for r in sorted(recs, key=lambda r: (r["case"], r["config"]["model"]["depth"], r["seed"]))
+    ]
     cols = [
         "Variant",
         "Depth",
@@ -171,16 +219,27 @@ def beyond_section(records: list[dict], fig_dir: Path) -> dict | None:
         "s / epoch",
         "MFU",
     ]
-    text = ("Every source stops at 7 hidden layers and at remedies from before 2016. Here the "
-            "remedies that came after train the same 128-wide MLP on the same data and loss, "
-            "to 200 layers on 2 CPU cores. Variants absent from the records are absent from "
-            "the figures and marked absent in the claims table.")  # fmt: skip
+    text = (
+        "Every source stops at 7 hidden layers and at remedies from before 2016. Here the "
+        "remedies that came after train the same 128-wide MLP on the same data and loss, "
+        "to 200 layers on 2 CPU cores. Variants absent from the records are absent from "
+        "the figures and marked absent in the claims table."
+    )
     return {
         "text": text,
         "figures": [f for f in figures if f is not None],
-        "runs": Table("beyond-runs", "Every 'beyond' run: its budget and result.", cols, runs,
-                      [""] * len(runs)),
-        "claims": Table("beyond-claims", "Claims of the papers after the sources, against our "
-                        "records.", ["Paper", "Claim", "Ours", "What it shows"],
-                        claim_rows(groups), [""] * 6),
-    }  # fmt: skip
+        "runs": Table(
+            "beyond-runs",
+            "Every 'beyond' run: its budget and result.",
+            cols,
+            runs,
+            [""] * len(runs),
+        ),
+        "claims": Table(
+            "beyond-claims",
+            "Claims of the papers after the sources, against our records.",
+            ["Paper", "Claim", "Ours", "What it shows"],
+            claim_rows(groups),
+            [""] * 6,
+        ),
+    }

@@ -27,8 +27,10 @@ def _sentence(text: str) -> str:
 
 def case_diagnoses(s: dict[str, CaseSummary]) -> dict[str, CaseDiagnosis]:
     """Every case's diagnosis (an empty one for a missing case)."""
-    return {cid: diagnose_case(cid, x.records) if not x.missing else CaseDiagnosis(cid)
-            for cid, x in s.items()}  # fmt: skip
+    return {
+        cid: diagnose_case(cid, x.records) if not x.missing else CaseDiagnosis(cid)
+        for cid, x in s.items()
+    }
 
 
 def diagnosis_entries(
@@ -42,14 +44,17 @@ def diagnosis_entries(
         held = max([len(v) for v in d.held.values()] + [d.n - d.learned])
         clauses = evidence(d)
         if not d.failing:
-            clauses.insert(0, f"it learns ({d.learned} of {d.n} seeds reach {LEARNS:.2f} test "
-                              "accuracy), but")  # fmt: skip
-        out.append({
-            "case": cid,
-            "seeds": f"{held}/{d.n} seeds" if d.n > 1 else "1 seed",
-            "evidence": _sentence("; ".join(clauses)).replace("but; ", "but "),
-            "cause": suspicion(d, s, longer),
-        })  # fmt: skip
+            clauses.insert(
+                0, f"it learns ({d.learned} of {d.n} seeds reach {LEARNS:.2f} test accuracy), but"
+            )
+        out.append(
+            {
+                "case": cid,
+                "seeds": f"{held}/{d.n} seeds" if d.n > 1 else "1 seed",
+                "evidence": _sentence("; ".join(clauses)).replace("but; ", "but "),
+                "cause": suspicion(d, s, longer),
+            }
+        )
     return out
 
 

@@ -20,15 +20,17 @@ from vgmodels.report.tables import off_budget
 from vgmodels.report.text import budgets
 
 WIDTH = 7.0  # inches: the A4 text width
-plt.rcParams.update({
-    "svg.hashsalt": "vgmodels",  # stable ids inside SVG files
-    "svg.fonttype": "none",
-    "font.size": 8,
-    "axes.titlesize": 8,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "legend.frameon": False,
-})  # fmt: skip
+plt.rcParams.update(
+    {
+        "svg.hashsalt": "vgmodels",  # stable ids inside SVG files
+        "svg.fonttype": "none",
+        "font.size": 8,
+        "axes.titlesize": 8,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "legend.frameon": False,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -56,8 +58,14 @@ def _legend_below(fig, axes, ncol=4):
             if lab not in handles:
                 handles[lab] = h
                 labels.append(lab)
-    fig.legend([handles[k] for k in labels], labels, loc="lower center", ncol=ncol, fontsize=7,
-               bbox_to_anchor=(0.5, -0.02))  # fmt: skip
+    fig.legend(
+        [handles[k] for k in labels],
+        labels,
+        loc="lower center",
+        ncol=ncol,
+        fontsize=7,
+        bbox_to_anchor=(0.5, -0.02),
+    )
 
 
 def _present(summaries: dict[str, CaseSummary], cases: list[str]) -> bool:
@@ -149,8 +157,10 @@ def _smoothing(cases: list[CaseSummary]) -> str:
         if eps > 0:
             hi, lo = 1 - eps + eps / 10, eps / 10  # the smoothed target of the true / other class
             floor = -hi * math.log(hi) - 9 * lo * math.log(lo)
-            out.append(f"{c.case} trains with label smoothing {eps:g}, so its training loss "
-                       f"cannot fall below {floor:.2f}")  # fmt: skip
+            out.append(
+                f"{c.case} trains with label smoothing {eps:g}, so its training loss "
+                f"cannot fall below {floor:.2f}"
+            )
     return "; ".join(out)
 
 
@@ -164,14 +174,26 @@ def family_figure(s: dict[str, CaseSummary], fam: str, label: str, out: Path) ->
     high = []
     for (a1, a2), row in zip(axes, rows, strict=True):
         high += F.draw_curves(a1, row, "train_loss", "training loss", baseline=base)
-        F.draw_curves(a2, row, "val_acc", "validation accuracy", baseline=base,
-                      published=fam == "modern")  # fmt: skip
+        F.draw_curves(
+            a2, row, "val_acc", "validation accuracy", baseline=base, published=fam == "modern"
+        )
     fig.tight_layout(rect=(0, 0.08 / len(rows), 1, 1))
     _legend_below(fig, axes.flat, ncol=min(6, len(cases) + 1))
-    return Figure(f"family-{fam}", _save(fig, out, f"family-{fam}.svg"), f"Curves: {label}",
-                  prose("family_caption", high=high, top=F.LOSS_TOP, long=[c.case for c in long],
-                        diverged=[c.case for c in cases if c.diverged], published=fam == "modern",
-                        smoothing=_smoothing(cases), published_line=PUBLISHED_LINE))  # fmt: skip
+    return Figure(
+        f"family-{fam}",
+        _save(fig, out, f"family-{fam}.svg"),
+        f"Curves: {label}",
+        prose(
+            "family_caption",
+            high=high,
+            top=F.LOSS_TOP,
+            long=[c.case for c in long],
+            diverged=[c.case for c in cases if c.diverged],
+            published=fam == "modern",
+            smoothing=_smoothing(cases),
+            published_line=PUBLISHED_LINE,
+        ),
+    )
 
 
 def _zeros(cases: list[CaseSummary], epoch: int = 1) -> list[str]:
@@ -184,8 +206,10 @@ def _zeros(cases: list[CaseSummary], epoch: int = 1) -> list[str]:
         if m.size:
             zero = [i + 1 for i, v in enumerate(m[:, min(epoch, m.shape[1]) - 1]) if v == 0]
             if zero:
-                out.append(f"{c.case}: layer{'s' if len(zero) > 1 else ''} "
-                           + (f"{zero[0]}–{zero[-1]}" if len(zero) > 1 else f"{zero[0]}"))  # fmt: skip
+                out.append(
+                    f"{c.case}: layer{'s' if len(zero) > 1 else ''} "
+                    + (f"{zero[0]}–{zero[-1]}" if len(zero) > 1 else f"{zero[0]}")
+                )
     return out
 
 
@@ -280,16 +304,28 @@ def intro_figures(s: dict[str, CaseSummary], out: Path) -> list[Figure]:
     """The activation derivatives and the depth figure."""
     fig, ax = plt.subplots(figsize=(WIDTH, 2.8))
     F.draw_activation_derivatives(ax)
-    figs = [Figure("derivatives", _save(fig, out, "derivatives.svg"),
-                   "Derivatives of the activations", prose("derivatives_caption"))]  # fmt: skip
+    figs = [
+        Figure(
+            "derivatives",
+            _save(fig, out, "derivatives.svg"),
+            "Derivatives of the activations",
+            prose("derivatives_caption"),
+        )
+    ]
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(WIDTH, 2.7))
     depth = [s["depth3"], s["depth5"], s["baseline"]]
     F.draw_curves(a1, depth, "val_acc", "validation accuracy")
     F.draw_grad_vs_layer(a2, depth, epoch=1)
     a1.legend(fontsize=7)
     fig.tight_layout()
-    figs.append(Figure("depth", _save(fig, out, "depth.svg"), "The problem: depth 3, 5 and 7",
-                       prose("depth_caption", zeros=_zeros(depth))))  # fmt: skip
+    figs.append(
+        Figure(
+            "depth",
+            _save(fig, out, "depth.svg"),
+            "The problem: depth 3, 5 and 7",
+            prose("depth_caption", zeros=_zeros(depth)),
+        )
+    )
     return figs
 
 
@@ -301,6 +337,11 @@ def make_figures(s: dict[str, CaseSummary], out: Path) -> list[Figure]:
     for fam, label in FAMILIES.items():
         if fam != "problem" and _present(s, groups[fam]):
             figs.append(family_figure(s, fam, label, out))
-    figs += [grad_layer_figure(s, out), heatmap_figure(s, out), saturation_figure(s, out),
-             time_figure(s, out), schedule_figure(s, out)]  # fmt: skip
+    figs += [
+        grad_layer_figure(s, out),
+        heatmap_figure(s, out),
+        saturation_figure(s, out),
+        time_figure(s, out),
+        schedule_figure(s, out),
+    ]
     return figs

@@ -26,12 +26,25 @@ LOSS_TOP = 3.0  # a loss axis ends here (chance loss is ln 10 = 2.30) unless a c
 def _refs(ax, chance=True, published=False):
     if chance:
         ax.axhline(CHANCE, color="0.75", linewidth=0.8, linestyle=":")
-        ax.annotate("chance", (1, CHANCE), xycoords=("axes fraction", "data"), ha="right",
-                    va="bottom", fontsize=7, color="0.5")  # fmt: skip
+        ax.annotate(
+            "chance",
+            (1, CHANCE),
+            xycoords=("axes fraction", "data"),
+            ha="right",
+            va="bottom",
+            fontsize=7,
+            color="0.5",
+        )
     if published:
         ax.axhline(PUBLISHED_MLP, color="tab:red", linewidth=0.8, linestyle=":")
-        ax.annotate(f"MLP 256-128-100 {cite('mlp8833')}: {PUBLISHED_MLP}", (0.02, PUBLISHED_MLP),
-                    xycoords=("axes fraction", "data"), va="bottom", fontsize=7, color="tab:red")  # fmt: skip
+        ax.annotate(
+            f"MLP 256-128-100 {cite('mlp8833')}: {PUBLISHED_MLP}",
+            (0.02, PUBLISHED_MLP),
+            xycoords=("axes fraction", "data"),
+            va="bottom",
+            fontsize=7,
+            color="tab:red",
+        )
 
 
 def _mark_diverged(ax, y: np.ndarray) -> None:
@@ -42,8 +55,14 @@ def _mark_diverged(ax, y: np.ndarray) -> None:
         return
     x = len(y)
     ax.plot(x, 1.0, "x", color="k", transform=ax.get_xaxis_transform(), clip_on=False)
-    ax.annotate("NaN", (x, 1.0), xycoords=("data", "axes fraction"), xytext=(4, -8),
-                textcoords="offset points", fontsize=6)  # fmt: skip
+    ax.annotate(
+        "NaN",
+        (x, 1.0),
+        xycoords=("data", "axes fraction"),
+        xytext=(4, -8),
+        textcoords="offset points",
+        fontsize=6,
+    )
 
 
 def _label(s: CaseSummary) -> str:
@@ -77,9 +96,14 @@ def draw_activation_derivatives(ax) -> None:
 
 
 def draw_curves(
-    ax, summaries: list[CaseSummary], key: str, ylabel: str, baseline=None, refs=True,
+    ax,
+    summaries: list[CaseSummary],
+    key: str,
+    ylabel: str,
+    baseline=None,
+    refs=True,
     published=False,
-) -> list[str]:  # fmt: skip
+) -> list[str]:
     """Mean over seeds of a per-epoch quantity for each case; the baseline dashed in grey.
 
     A loss above LOSS_TOP switches the axis to a log scale; returns the cases that went above it.
@@ -143,16 +167,29 @@ def draw_heatmap(ax, s: CaseSummary, vmin: float, vmax: float):
         return None
     m = mean_layer_matrix(s.records, "grad_norm")
     if m.size == 0:
-        ax.text(0.5, 0.5, "no per-layer\ngradients", ha="center", va="center", fontsize=6,
-                transform=ax.transAxes)  # fmt: skip
+        ax.text(
+            0.5,
+            0.5,
+            "no per-layer\ngradients",
+            ha="center",
+            va="center",
+            fontsize=6,
+            transform=ax.transAxes,
+        )
         ax.set_xticks([])
         ax.set_yticks([])
         ax.set_title(s.case, fontsize=7)
         return None
     m = np.where(m > 0, m, np.nan)
     m = np.clip(m, vmin, vmax)  # NaN (frozen, diverged) stays NaN and shows white
-    im = ax.imshow(m, aspect="auto", norm=LogNorm(vmin=vmin, vmax=vmax), cmap="viridis",
-                   interpolation="nearest", extent=(0.5, m.shape[1] + 0.5, m.shape[0] + 0.5, 0.5))  # fmt: skip
+    im = ax.imshow(
+        m,
+        aspect="auto",
+        norm=LogNorm(vmin=vmin, vmax=vmax),
+        cmap="viridis",
+        interpolation="nearest",
+        extent=(0.5, m.shape[1] + 0.5, m.shape[0] + 0.5, 0.5),
+    )
     ax.set_title(_label(s), fontsize=7)
     ax.tick_params(labelsize=6)
     ax.set_yticks([1, m.shape[0]])
@@ -171,8 +208,15 @@ def draw_layer_profile(
         y = mean_layer_matrix(s.records, key)[:, -1]
         if np.all(np.isnan(y)) or np.nanmax(y) < floor:
             continue
-        ax.plot(np.arange(1, len(y) + 1), y, marker="o", markersize=3, linewidth=1.1, label=_label(s),
-                color=next(colors))  # fmt: skip
+        ax.plot(
+            np.arange(1, len(y) + 1),
+            y,
+            marker="o",
+            markersize=3,
+            linewidth=1.1,
+            label=_label(s),
+            color=next(colors),
+        )
     ax.set(xlabel="hidden layer", ylabel=ylabel, ylim=(-0.03, 1.03))
 
 
@@ -199,8 +243,13 @@ def draw_schedule(ax, phases: list[dict], title: str, depth: int = 7) -> None:
             if layer >= p["active_depth"]:
                 continue  # not grown yet
             learns = layer in p["trainable"] if "trainable" in p else layer not in p["frozen"]
-            ax.broken_barh([(start, p["epochs"])], (layer + 0.6, 0.8),
-                           facecolors="tab:blue" if learns else "0.85", edgecolor="white", linewidth=0.5)  # fmt: skip
+            ax.broken_barh(
+                [(start, p["epochs"])],
+                (layer + 0.6, 0.8),
+                facecolors="tab:blue" if learns else "0.85",
+                edgecolor="white",
+                linewidth=0.5,
+            )
         ax.axvline(start, color="0.3", linewidth=0.5)
         ax.text(start + p["epochs"] / 2, 0.35, str(number), ha="center", va="bottom", fontsize=6)
         start += p["epochs"]

@@ -37,21 +37,30 @@ def depth_finding(s: dict[str, CaseSummary], diag: dict[str, CaseDiagnosis]) -> 
         return None
     acc = _and([f"{d.case} {d.mean:.4f}" for d in depth])
     vr = _and([g(d.vr_epoch1) for d in depth])
-    text = (f"Depth alone breaks the sigmoid network: test accuracy {acc}; in epoch 1 the first "
-            f"hidden layer receives {vr} of the last hidden layer's gradient.")  # fmt: skip
+    text = (
+        f"Depth alone breaks the sigmoid network: test accuracy {acc}; in epoch 1 the first "
+        f"hidden layer receives {vr} of the last hidden layer's gradient."
+    )
     shallow = depth[0]
     if shallow.case != "baseline" and shallow.p_value is not None:
         diff = 100 * (shallow.mean - s["baseline"].mean)
-        text += (f" {shallow.case} is {diff:.1f} points above the baseline ({fmt_p(shallow)})"
-                 + (f", and it fails too: {diag[shallow.case].short}." if diag[shallow.case].failing
-                    else "."))  # fmt: skip
+        text += f" {shallow.case} is {diff:.1f} points above the baseline ({fmt_p(shallow)})" + (
+            f", and it fails too: {diag[shallow.case].short}."
+            if diag[shallow.case].failing
+            else "."
+        )
     return text
 
 
 def family_finding(
-    label: str, cases: list[CaseSummary], base: CaseSummary, diag: dict[str, CaseDiagnosis],
-    changes: dict[str, str], pitfalls: bool, other: dict[str, int] | None = None,
-) -> str:  # fmt: skip
+    label: str,
+    cases: list[CaseSummary],
+    base: CaseSummary,
+    diag: dict[str, CaseDiagnosis],
+    changes: dict[str, str],
+    pitfalls: bool,
+    other: dict[str, int] | None = None,
+) -> str:
     """One family: who learns and who fails; no 'best' for a family of one or for pitfalls."""
     label = label[0].upper() + label[1:]
     learners = _learners(cases, diag)
@@ -64,14 +73,18 @@ def family_finding(
     if learners:
         top = max(learners, key=lambda c: c.mean)
         budget = f", trained {other[top.case]} epochs" if top.case in (other or {}) else ""
-        text += (f"; the highest test accuracy is {top.case}'s {top.mean:.4f} ({delta(top, base)}"
-                 f"{budget}, "
-                 f"{fmt_p(top)}), which changes {changes[top.case]}")  # fmt: skip
+        text += (
+            f"; the highest test accuracy is {top.case}'s {top.mean:.4f} ({delta(top, base)}"
+            f"{budget}, "
+            f"{fmt_p(top)}), which changes {changes[top.case]}"
+        )
         single = [c for c in learners if ";" not in changes[c.case]]
         if single and top not in single:
             one = max(single, key=lambda c: c.mean)
-            text += (f"; of the cases that change one thing, {one.case} ({changes[one.case]}) is "
-                     f"highest at {one.mean:.4f}")  # fmt: skip
+            text += (
+                f"; of the cases that change one thing, {one.case} ({changes[one.case]}) is "
+                f"highest at {one.mean:.4f}"
+            )
     if failing:
         text += "; failing: " + ", ".join(f"{c.case} ({diag[c.case].short})" for c in failing)
     return text + "."
@@ -83,8 +96,7 @@ def _one_case(c: CaseSummary, base: CaseSummary, d: CaseDiagnosis) -> str:
         loss = f" and learns, but: {d.short}" if any(k in d.held for k in FAILURES) else ""
         return f"{c.case} reaches {c.mean:.4f} ({delta(c, base)}, {fmt_p(c)}){loss}"
     if c.mean - base.mean > 0.05:
-        return (f"{c.case} reaches {c.mean:.4f} ({delta(c, base)}, {fmt_p(c)}) but fails: "
-                f"{d.short}")  # fmt: skip
+        return f"{c.case} reaches {c.mean:.4f} ({delta(c, base)}, {fmt_p(c)}) but fails: {d.short}"
     return f"{c.case} fails ({d.short}; test accuracy {c.mean:.4f})"
 
 
@@ -110,8 +122,10 @@ def findings(
     conv = [x for x in ok if x.convergence is not None]
     if conv:
         fastest = min(conv, key=lambda x: x.convergence)
-        out.append(f"{len(conv)} of {len(ok)} cases reach 0.80 validation accuracy in most seeds; "
-                   f"{fastest.case} first, in epoch {fastest.convergence:g} (median over seeds).")  # fmt: skip
+        out.append(
+            f"{len(conv)} of {len(ok)} cases reach 0.80 validation accuracy in most seeds; "
+            f"{fastest.case} first, in epoch {fastest.convergence:g} (median over seeds)."
+        )
     else:
         out.append("No case reaches 0.80 validation accuracy in most seeds within this budget.")
     r = s.get("resnet_bn_relu")
@@ -138,8 +152,13 @@ def significance_note(s: dict[str, CaseSummary]) -> str:
     )
     if p_mins:
         floor = p_mins[0]
-        text += (f" With these seed counts the smallest possible p is {floor:.2f}, reached when "
-                 "every seed of a case lies beyond every seed of the baseline")  # fmt: skip
-        text += (", so no difference in this report can be significant at 0.05; each is marked "
-                 "n.s." if floor > ALPHA else ".")  # fmt: skip
+        text += (
+            f" With these seed counts the smallest possible p is {floor:.2f}, reached when "
+            "every seed of a case lies beyond every seed of the baseline"
+        )
+        text += (
+            ", so no difference in this report can be significant at 0.05; each is marked n.s."
+            if floor > ALPHA
+            else "."
+        )
     return text + " Accuracies in brackets are the lowest and highest seed."

@@ -19,8 +19,14 @@ def floor_info(records: list[dict], bench_info: dict) -> dict | None:
         return None
     flops = sum(r["flops_per_epoch"] * r["epochs_run"] for r in timed if r.get("flops_per_epoch"))
     floor = flops / (peak * 1e9)
-    return {"flops": flops, "peak_gflops": peak, "floor_seconds": floor, "runs": len(timed),
-            "training_seconds": span, "ratio": span / floor if floor else None}  # fmt: skip
+    return {
+        "flops": flops,
+        "peak_gflops": peak,
+        "floor_seconds": floor,
+        "runs": len(timed),
+        "training_seconds": span,
+        "ratio": span / floor if floor else None,
+    }
 
 
 def floor_text(f: dict | None) -> str | None:

@@ -89,13 +89,16 @@ def timeline_figure(groups: dict[str, list[dict]], out: Path) -> Figure:
         if len(cols) == 2
         else sides[cols[0]].capitalize()
     )
-    return Figure("layerwise-growth", _save(fig, out, "layerwise-growth.svg"),
-                  "Layer-wise schedules: the growing network",
-                  f"{where}. Bars: hidden layers that learn (blue) or are frozen (grey) in each "
-                  "phase, numbered above; blank: not grown yet. Orange: the depth of the network "
-                  "in each phase, a ▼ where it grows and gets a new output layer and optimizer. "
-                  "Black (right scale): validation accuracy per epoch, mean over "
-                  "seeds.")  # fmt: skip
+    return Figure(
+        "layerwise-growth",
+        _save(fig, out, "layerwise-growth.svg"),
+        "Layer-wise schedules: the growing network",
+        f"{where}. Bars: hidden layers that learn (blue) or are frozen (grey) in each "
+        "phase, numbered above; blank: not grown yet. Orange: the depth of the network "
+        "in each phase, a ▼ where it grows and gets a new output layer and optimizer. "
+        "Black (right scale): validation accuracy per epoch, mean over "
+        "seeds.",
+    )
 
 
 def layerwise_section(groups: dict[str, list[dict]], out: Path) -> dict | None:

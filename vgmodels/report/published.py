@@ -37,8 +37,17 @@ def _cells(c: CaseComparison, name: str) -> list[str]:
 
 def comparison_table(rows: list[CaseComparison]) -> Table:
     """Per case: epoch, your value and the published range of each quantity, the verdict."""
-    cells = [[c.case, str(c.epoch), *_cells(c, "val_acc"), *_cells(c, "grad_ratio"),
-              str(c.n_published), c.verdict] for c in rows]  # fmt: skip
+    cells = [
+        [
+            c.case,
+            str(c.epoch),
+            *_cells(c, "val_acc"),
+            *_cells(c, "grad_ratio"),
+            str(c.n_published),
+            c.verdict,
+        ]
+        for c in rows
+    ]
     caption = (
         "Each case of this run at its last epoch beside the published study's seeds at the same "
         "epoch. Yours: one value per seed. Published: the lowest–highest seed. Ratio: ‖∇W‖ of the "
@@ -46,8 +55,16 @@ def comparison_table(rows: list[CaseComparison]) -> Table:
         "vanishing gradient. Within the published spread: every seed's every value lies between "
         "the published seeds' lowest and highest."
     )
-    cols = ["Case", "Epoch", "Your val. acc.", "Published", "Your ratio", "Published",
-            "Published seeds", "Verdict"]  # fmt: skip
+    cols = [
+        "Case",
+        "Epoch",
+        "Your val. acc.",
+        "Published",
+        "Your ratio",
+        "Published",
+        "Published seeds",
+        "Verdict",
+    ]
     classes = ["" if c.verdict == WITHIN else "missing" if c.reason else "failing" for c in rows]
     return Table("published", caption, cols, cells, classes)
 
@@ -58,8 +75,13 @@ def draw_band(ax, published: list[dict], yours: list[dict], epoch: int) -> None:
     pub = np.array([[h["val_acc"] for h in r["history"][:epoch]] for r in published])
     ax.fill_between(x, pub.min(0), pub.max(0), color="0.8", linewidth=0, label="published seeds")
     for r in yours:
-        ax.plot(x, [h["val_acc"] for h in r["history"][:epoch]], color="tab:blue", linewidth=1.1,
-                label="yours")  # fmt: skip
+        ax.plot(
+            x,
+            [h["val_acc"] for h in r["history"][:epoch]],
+            color="tab:blue",
+            linewidth=1.1,
+            label="yours",
+        )
     ax.set(ylim=(0, 1), xlim=(1, max(epoch, 2)))
 
 
@@ -69,8 +91,9 @@ def _figure(rows: list[CaseComparison], yours, published, out: Path) -> Figure |
         return None
     ncol = min(6, len(shown))
     nrow = math.ceil(len(shown) / ncol)
-    fig, axes = plt.subplots(nrow, ncol, figsize=(WIDTH, 1.25 * nrow + 0.4), squeeze=False,
-                             sharex=True, sharey=True)  # fmt: skip
+    fig, axes = plt.subplots(
+        nrow, ncol, figsize=(WIDTH, 1.25 * nrow + 0.4), squeeze=False, sharex=True, sharey=True
+    )
     for ax, c in zip(axes.flat, shown, strict=False):
         draw_band(ax, published[c.case], yours[c.case], c.epoch)
         ax.set_title(c.case, fontsize=7, color="0.1" if c.verdict == WITHIN else "tab:red")
@@ -82,11 +105,14 @@ def _figure(rows: list[CaseComparison], yours, published, out: Path) -> Figure |
     fig.supxlabel("epoch", fontsize=7)
     fig.supylabel("validation accuracy", fontsize=7)
     fig.tight_layout()
-    return Figure("published", _save(fig, out, "published.svg"),
-                  "Your run over the published study's spread",
-                  "Validation accuracy per epoch: the grey band spans the published seeds' lowest "
-                  "and highest, the blue lines are this run's seeds. A case titled in red lies "
-                  "outside the band at its last epoch.")  # fmt: skip
+    return Figure(
+        "published",
+        _save(fig, out, "published.svg"),
+        "Your run over the published study's spread",
+        "Validation accuracy per epoch: the grey band spans the published seeds' lowest "
+        "and highest, the blue lines are this run's seeds. A case titled in red lies "
+        "outside the band at its last epoch.",
+    )
 
 
 def _differences(records: list[dict], published: list[dict]) -> list[str]:
@@ -104,8 +130,13 @@ def published_section(records: list[dict], fig_dir: Path, path: Path = PUBLISHED
     """The section's context; None when the records are the published ones themselves."""
     published = published_records(path)
     if published is None:
-        return {"intro": f"No published study beside this code ({path} is absent or unreadable):"
-                " nothing to compare with.", "table": None, "figure": None, "notes": []}  # fmt: skip
+        return {
+            "intro": f"No published study beside this code ({path} is absent or unreadable):"
+            " nothing to compare with.",
+            "table": None,
+            "figure": None,
+            "notes": [],
+        }
     if are_published(records, published):
         return None
     rows = compare(records, published)

@@ -46,8 +46,17 @@ def recurrent_table(groups: dict[str, list[dict]], cases: list[str]) -> Table:
         rs = groups[c]
         secs = sum(r["seconds_per_epoch"] for r in rs) / len(rs)
         epochs = "/".join(str(e) for e in sorted({r["epochs_run"] for r in rs}))
-        rows.append([c, str(_steps(rs)), epochs, fmt_acc(rs), f"{secs:.1f}",
-                     g(ratio_at(rs, 1)), g(ratio_at(rs, -1))])  # fmt: skip
+        rows.append(
+            [
+                c,
+                str(_steps(rs)),
+                epochs,
+                fmt_acc(rs),
+                f"{secs:.1f}",
+                g(ratio_at(rs, 1)),
+                g(ratio_at(rs, -1)),
+            ]
+        )
     caption = (
         "Recurrent models. Test accuracy: mean over seeds (lowest–highest seed). "
         f"Seconds per epoch of training on {' and '.join(_machines(groups, cases))}. Gradient ratio: ‖∂L/∂h₁‖ / ‖∂L/∂h_T‖ "
@@ -67,10 +76,13 @@ def _accuracy_figure(groups, cases, out: Path) -> Figure:
     SF.draw_recurrent_curves(ax, {c: mean_curve(groups[c], "val_acc") for c in cases})
     ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
     fig.tight_layout()
-    return Figure("recurrent-acc", _save(fig, out, "recurrent-acc.svg"),
-                  "Recurrent models: validation accuracy",
-                  "Validation accuracy per epoch, mean over seeds: RNN red, LSTM blue, GRU green; "
-                  "28 steps solid, 196 steps dashed. The dotted line is chance.")  # fmt: skip
+    return Figure(
+        "recurrent-acc",
+        _save(fig, out, "recurrent-acc.svg"),
+        "Recurrent models: validation accuracy",
+        "Validation accuracy per epoch, mean over seeds: RNN red, LSTM blue, GRU green; "
+        "28 steps solid, 196 steps dashed. The dotted line is chance.",
+    )
 
 
 def _fading(groups, cases) -> str:
@@ -81,17 +93,21 @@ def _fading(groups, cases) -> str:
         return ""
     below = [c for c, r in ratios.items() if r < 1]
     said = "; ".join(f"{c} {g(r)}" for c, r in ratios.items())
-    return (f"Step 1's gradient over step T's after the last epoch: {said}. A ratio below 1 (a "
-            "darker top than bottom) is the gradient fading on its way back to the first steps: "
-            + (f"{', '.join(below)}" if below else "no case") + " here.")  # fmt: skip
+    return (
+        f"Step 1's gradient over step T's after the last epoch: {said}. A ratio below 1 (a "
+        "darker top than bottom) is the gradient fading on its way back to the first steps: "
+        + (f"{', '.join(below)}" if below else "no case")
+        + " here."
+    )
 
 
 def _heatmap_figure(groups, cases, out: Path) -> Figure:
     lengths = [s for s, suf in LENGTHS.items() if any(f"{a}{suf}" in cases for a in ARCHS)]
     mats = {c: time_matrix(groups[c]) for c in cases}
     vmin, vmax = SF.log_bounds(list(mats.values()))
-    fig, axes = plt.subplots(len(lengths), 3, figsize=(WIDTH, 1.9 * len(lengths) + 0.3),
-                             squeeze=False)  # fmt: skip
+    fig, axes = plt.subplots(
+        len(lengths), 3, figsize=(WIDTH, 1.9 * len(lengths) + 0.3), squeeze=False
+    )
     im = None
     for row, steps in zip(axes, lengths, strict=True):
         for ax, arch in zip(row, ARCHS, strict=True):
@@ -108,12 +124,15 @@ def _heatmap_figure(groups, cases, out: Path) -> Figure:
         fig.colorbar(im, cax=fig.add_axes((0.935, 0.15, 0.015, 0.7))).set_label(
             "‖∂L/∂h_t‖", fontsize=7
         )
-    return Figure("recurrent-heat", _save(fig, out, "recurrent-heat.png"),
-                  "Gradient norm through time, step × epoch",
-                  "‖∂L/∂h_t‖ on the probe batch after each epoch (geometric mean over seeds): "
-                  "rows of a panel are the steps (step 1, the first pixels read, on top), columns "
-                  "the epochs; one log colour scale for all panels (values beyond it take the end "
-                  "colours). " + _fading(groups, cases))  # fmt: skip
+    return Figure(
+        "recurrent-heat",
+        _save(fig, out, "recurrent-heat.png"),
+        "Gradient norm through time, step × epoch",
+        "‖∂L/∂h_t‖ on the probe batch after each epoch (geometric mean over seeds): "
+        "rows of a panel are the steps (step 1, the first pixels read, on top), columns "
+        "the epochs; one log colour scale for all panels (values beyond it take the end "
+        "colours). " + _fading(groups, cases),
+    )
 
 
 def _profile_figure(groups, cases, out: Path) -> Figure:
@@ -130,12 +149,15 @@ def _profile_figure(groups, cases, out: Path) -> Figure:
         ax.set_title(f"{steps} steps", loc="left")
         ax.legend(fontsize=7)
     fig.tight_layout()
-    return Figure("recurrent-profile", _save(fig, out, "recurrent-profile.svg"),
-                  "Gradient norm against step, first and last epoch",
-                  "‖∂L/∂h_t‖ against step t on the probe batch (log scale, geometric mean over "
-                  "seeds) after the first epoch (dotted) and the last (solid): the temporal twin "
-                  "of the gradient-against-layer figure. A line falling towards step 1 is the "
-                  "gradient vanishing through time.")  # fmt: skip
+    return Figure(
+        "recurrent-profile",
+        _save(fig, out, "recurrent-profile.svg"),
+        "Gradient norm against step, first and last epoch",
+        "‖∂L/∂h_t‖ against step t on the probe batch (log scale, geometric mean over "
+        "seeds) after the first epoch (dotted) and the last (solid): the temporal twin "
+        "of the gradient-against-layer figure. A line falling towards step 1 is the "
+        "gradient vanishing through time.",
+    )
 
 
 def recurrent_section(groups: dict[str, list[dict]], out: Path) -> dict | None:

@@ -32,8 +32,11 @@ def depth_table(groups: dict[str, list[dict]]) -> Table:
     for depth, sgd in SGD_DEPTHS.items():
         sd = SDAGD_DEPTHS[depth]
         a, b = groups.get(sd), groups.get(sgd)
-        cells = [str(depth), f"{sgd}: {fmt_acc(b)}" if b else f"{sgd}: not run",
-                 f"{sd}: {fmt_acc(a)}" if a else f"{sd}: not run"]  # fmt: skip
+        cells = [
+            str(depth),
+            f"{sgd}: {fmt_acc(b)}" if b else f"{sgd}: not run",
+            f"{sd}: {fmt_acc(a)}" if a else f"{sd}: not run",
+        ]
         if a and b:
             diff = statistics.fmean(r["test_acc"] for r in a) - statistics.fmean(
                 r["test_acc"] for r in b
@@ -61,12 +64,15 @@ def depth_figure(groups: dict[str, list[dict]], out: Path) -> Figure:
     SF.draw_depth_comparison(ax, series, STYLES)
     ax.legend(fontsize=7)
     fig.tight_layout()
-    return Figure("sdagd-depth", _save(fig, out, "sdagd-depth.svg"),
-                  "SGD and SDAGD against depth",
-                  "Test accuracy of the sigmoid network with 3, 5 and 7 hidden layers, trained "
-                  "with plain SGD (grey, dashed: depth3, depth5, baseline) and with SDAGD "
-                  "(purple: sdagd_depth3, sdagd_depth5, sdagd); mean over seeds, bars from "
-                  "the lowest to the highest seed. The dotted line is chance.")  # fmt: skip
+    return Figure(
+        "sdagd-depth",
+        _save(fig, out, "sdagd-depth.svg"),
+        "SGD and SDAGD against depth",
+        "Test accuracy of the sigmoid network with 3, 5 and 7 hidden layers, trained "
+        "with plain SGD (grey, dashed: depth3, depth5, baseline) and with SDAGD "
+        "(purple: sdagd_depth3, sdagd_depth5, sdagd); mean over seeds, bars from "
+        "the lowest to the highest seed. The dotted line is chance.",
+    )
 
 
 def surface_section(out: Path, results=None) -> tuple[Figure, Table]:

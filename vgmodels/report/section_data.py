@@ -14,8 +14,10 @@ from vgmodels.analysis.verdicts import first_last_ratio
 RECURRENT = ("rnn", "lstm", "gru", "rnn_long", "lstm_long", "gru_long")
 SGD_DEPTHS = {3: "depth3", 5: "depth5", 7: "baseline"}
 SDAGD_DEPTHS = {3: "sdagd_depth3", 5: "sdagd_depth5", 7: "sdagd"}
-LAYERWISE = (("layerwise_paper", "layerwise_paper_full"),
-             ("layerwise_greedy", "layerwise_greedy_full"))  # fmt: skip
+LAYERWISE = (
+    ("layerwise_paper", "layerwise_paper_full"),
+    ("layerwise_greedy", "layerwise_greedy_full"),
+)
 
 
 def present(groups: dict[str, list[dict]], cases) -> list[str]:
@@ -41,8 +43,9 @@ def fmt_acc(records: list[dict]) -> str:
 def time_matrix(records: list[dict]) -> np.ndarray:
     """||dL/dh_t|| as (steps, epochs): geometric mean over seeds, NaN where none is positive."""
     length = max(len(r["history"]) for r in records)
-    steps = max((len(h.get("grad_norm_time") or []) for r in records for h in r["history"]),
-                default=0)  # fmt: skip
+    steps = max(
+        (len(h.get("grad_norm_time") or []) for r in records for h in r["history"]), default=0
+    )
     logs = np.full((len(records), steps, length), np.nan)
     for i, r in enumerate(records):
         for j, h in enumerate(r["history"]):

@@ -47,9 +47,14 @@ def draw_time_heatmap(ax, matrix: np.ndarray, title: str, vmin: float, vmax: flo
     """||dL/dh_t|| with steps down (step 1 on top) and epochs across, log colour scale."""
     m = np.clip(np.where(matrix > 0, matrix, np.nan), vmin, vmax)
     steps, epochs = m.shape
-    im = ax.imshow(m, aspect="auto", norm=LogNorm(vmin=vmin, vmax=vmax), cmap="viridis",
-                   interpolation="nearest",
-                   extent=(0.5, epochs + 0.5, steps + 0.5, 0.5))  # fmt: skip
+    im = ax.imshow(
+        m,
+        aspect="auto",
+        norm=LogNorm(vmin=vmin, vmax=vmax),
+        cmap="viridis",
+        interpolation="nearest",
+        extent=(0.5, epochs + 0.5, steps + 0.5, 0.5),
+    )
     ax.set_title(title, fontsize=7)
     ax.set(xlabel="epoch", ylabel="step t")
     ax.tick_params(labelsize=6)
@@ -58,8 +63,12 @@ def draw_time_heatmap(ax, matrix: np.ndarray, title: str, vmin: float, vmax: flo
     return im
 
 
-def draw_time_profile(ax, profiles: dict[str, tuple[np.ndarray, np.ndarray]], first_epoch: int = 1,
-                      last_epoch: int | None = None) -> None:  # fmt: skip
+def draw_time_profile(
+    ax,
+    profiles: dict[str, tuple[np.ndarray, np.ndarray]],
+    first_epoch: int = 1,
+    last_epoch: int | None = None,
+) -> None:
     """||dL/dh_t|| against step t, log y: the first epoch dotted, the last solid, per case."""
     for case, (first, last) in profiles.items():
         color = arch_style(case)["color"]
@@ -83,11 +92,27 @@ def draw_depth_comparison(ax, series: dict[str, list[tuple]], styles: dict[str, 
         m = np.array([p[1] for p in points])
         err = np.array([[p[1] - p[2][0] for p in points], [p[2][1] - p[1] for p in points]])
         err = np.maximum(err, 0.0)  # equal seeds: the mean may round a hair past them
-        ax.errorbar(d, m, yerr=err, capsize=3, marker="o", markersize=4, linewidth=1.3, label=label,
-                    **styles.get(label, {}))  # fmt: skip
+        ax.errorbar(
+            d,
+            m,
+            yerr=err,
+            capsize=3,
+            marker="o",
+            markersize=4,
+            linewidth=1.3,
+            label=label,
+            **styles.get(label, {}),
+        )
     ax.axhline(CHANCE, color="0.75", linewidth=0.8, linestyle=":")
-    ax.annotate("chance", (1, CHANCE), xycoords=("axes fraction", "data"), ha="right",
-                va="bottom", fontsize=7, color="0.5")  # fmt: skip
+    ax.annotate(
+        "chance",
+        (1, CHANCE),
+        xycoords=("axes fraction", "data"),
+        ha="right",
+        va="bottom",
+        fontsize=7,
+        color="0.5",
+    )
     ax.set(xlabel="hidden layers", ylabel="test accuracy", ylim=(0, 1), xticks=[3, 5, 7])
 
 
@@ -98,8 +123,15 @@ def draw_growth(ax, spans: list[tuple[int, int, int, bool]]) -> None:
         xs += [first - 1, last]
         ys += [depth + 0.5, depth + 0.5]
         if new:
-            ax.plot(first - 1, depth + 0.5, marker="v", color="tab:orange", markersize=5,
-                    clip_on=False, zorder=5)  # fmt: skip
+            ax.plot(
+                first - 1,
+                depth + 0.5,
+                marker="v",
+                color="tab:orange",
+                markersize=5,
+                clip_on=False,
+                zorder=5,
+            )
     ax.plot(xs, ys, color="tab:orange", linewidth=1.2, zorder=4)
 
 

@@ -73,11 +73,19 @@ def seeds_cell(r: ClaimRow) -> str:
 
 def claims_table(rows: list[ClaimRow]) -> Table:
     """Source lines, phrase and gloss, claim, protocol, ours, difference, verdict, seeds needed."""
-    cells = [["; ".join(c.where for c in r.cites),
-              "; ".join(f"“{c.phrase}” ({c.gloss})" for c in r.cites),
-              r.claim, r.protocol, r.measured, r.difference,
-              r.verdict + (f": {r.reason}" if r.reason else ""), seeds_cell(r)]
-             for r in rows]  # fmt: skip
+    cells = [
+        [
+            "; ".join(c.where for c in r.cites),
+            "; ".join(f"“{c.phrase}” ({c.gloss})" for c in r.cites),
+            r.claim,
+            r.protocol,
+            r.measured,
+            r.difference,
+            r.verdict + (f": {r.reason}" if r.reason else ""),
+            seeds_cell(r),
+        ]
+        for r in rows
+    ]
     caption = (
         "Reproduction of the sources' claims. Where: source, file and lines in ../shared/sources/. "
         "Protocol: the profile, epochs (a layer-wise case: its total) and seeds of our records. "
@@ -86,15 +94,26 @@ def claims_table(rows: list[ClaimRow]) -> Table:
         "gradient ratio as a factor) with its 95% Welch interval; seeds: what an inconclusive row "
         "would need at the observed spread."
     )
-    cols = ["Where", "Phrase (gloss)", "Claim", "Protocol run", "Ours", "Difference (95% CI)",
-            "Verdict", "Seeds needed"]  # fmt: skip
+    cols = [
+        "Where",
+        "Phrase (gloss)",
+        "Claim",
+        "Protocol run",
+        "Ours",
+        "Difference (95% CI)",
+        "Verdict",
+        "Seeds needed",
+    ]
     return Table("claims", caption, cols, cells, [ROW_CLASS.get(r.verdict, "") for r in rows])
 
 
 def build(
-    records: list[dict], fig_dir: Path, supplement: list[dict] = (), swept: list[dict] = (),
+    records: list[dict],
+    fig_dir: Path,
+    supplement: list[dict] = (),
+    swept: list[dict] = (),
     surfaces=None,
-) -> dict:  # fmt: skip
+) -> dict:
     """Every new section's context (None where its records are absent); writes their figures.
 
     `supplement`: runs of another profile that only the claims needing them read (paper300);
@@ -110,7 +129,7 @@ def build(
             "intro": reproduction_intro(),
             "tally": tally(rows),
             "table": claims_table(rows),
-        },  # fmt: skip
+        },
         "layerwise": layerwise_section(groups, fig_dir),
         "recurrent": recurrent_section(groups, fig_dir),
         "sdagd": sdagd_section(groups, fig_dir, surfaces),

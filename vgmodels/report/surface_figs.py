@@ -54,12 +54,25 @@ def draw_surface_paths(
     ax.contour(X, Y, Z, levels=30, colors="0.35", linewidths=0.3)
     for name, (step_size, path) in runs.items():
         pts = path.points.numpy()
-        ax.plot(pts[:, 0], pts[:, 1], color=COLORS.get(name), linewidth=1.3,
-                marker=".", markersize=2.5, label=_label(name, step_size, path))  # fmt: skip
+        ax.plot(
+            pts[:, 0],
+            pts[:, 1],
+            color=COLORS.get(name),
+            linewidth=1.3,
+            marker=".",
+            markersize=2.5,
+            label=_label(name, step_size, path),
+        )
     for x, y in surface.local_minima:
         ax.plot(x, y, "x", color="k", markersize=7, markeredgewidth=1.5)
-    ax.plot(*surface.minimum, "*", color="gold", markeredgecolor="k", markersize=14,
-            label="global minimum")  # fmt: skip
+    ax.plot(
+        *surface.minimum,
+        "*",
+        color="gold",
+        markeredgecolor="k",
+        markersize=14,
+        label="global minimum",
+    )
     ax.plot(*surface.start, "o", color="w", markeredgecolor="k", markersize=7, label="start")
     x0, x1, y0, y1 = surface.extent
     ax.set(xlim=(x0, x1), ylim=(y0, y1), aspect="equal", title=surface.name)

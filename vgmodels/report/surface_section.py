@@ -20,15 +20,18 @@ def surfaces_figure(results: dict, out: Path) -> Figure:
     handles, labels = axes[0].get_legend_handles_labels()
     names = [lab.split(" (")[0] for lab in labels]  # per-surface steps are in the table
     fig.legend(handles, names, loc="outside lower center", ncol=len(names), fontsize=6.5)
-    return Figure("surfaces", _save(fig, out, "surfaces.png"),
-                  "Optimizers on three error surfaces",
-                  "A hilly surface with two local minima (×) beside the global one (★), a deep "
-                  "trench with drastic gradient changes, and a plateau whose gradient at the start "
-                  "(○) is tiny. Every optimizer starts at the same point and runs "
-                  f"{STEPS} steps at the step size (lr; SDAGD: the radius R) that reaches the "
-                  f"global minimum in the fewest steps among {len(GRID)} half-decade values "
-                  f"from {min(GRID):g} to {max(GRID):g}; the next table gives the steps and the "
-                  "step sizes.")  # fmt: skip
+    return Figure(
+        "surfaces",
+        _save(fig, out, "surfaces.png"),
+        "Optimizers on three error surfaces",
+        "A hilly surface with two local minima (×) beside the global one (★), a deep "
+        "trench with drastic gradient changes, and a plateau whose gradient at the start "
+        "(○) is tiny. Every optimizer starts at the same point and runs "
+        f"{STEPS} steps at the step size (lr; SDAGD: the radius R) that reaches the "
+        f"global minimum in the fewest steps among {len(GRID)} half-decade values "
+        f"from {min(GRID):g} to {max(GRID):g}; the next table gives the steps and the "
+        "step sizes.",
+    )
 
 
 def surfaces_table(results: dict) -> Table:

@@ -26,8 +26,15 @@ def draw_depth_frontier(ax, acc: pd.DataFrame, threshold: float) -> None:
     _depth_axis(ax, sorted(acc["depth"].unique()))
     ax.axhline(threshold, color="0.4", linestyle="--", linewidth=0.8)
     ax.axhline(CHANCE, color="0.75", linestyle=":", linewidth=0.8)
-    ax.annotate(f"learns: ≥ {threshold:.2f}", (1, threshold), xycoords=("axes fraction", "data"),
-                ha="right", va="bottom", fontsize=7, color="0.4")  # fmt: skip
+    ax.annotate(
+        f"learns: ≥ {threshold:.2f}",
+        (1, threshold),
+        xycoords=("axes fraction", "data"),
+        ha="right",
+        va="bottom",
+        fontsize=7,
+        color="0.4",
+    )
     ax.set(xlabel="hidden layers", ylabel="test accuracy", ylim=(0, 1))
 
 
@@ -53,12 +60,32 @@ def draw_rank_change(ax, fair: pd.DataFrame) -> None:
     for case, f in fair.iterrows():
         r0, r1 = row0[case], row1[case]
         moved = f["rank_default"] != f["rank_tuned"]
-        ax.plot([0, 1], [r0, r1], marker="o", markersize=3, color="tab:blue" if moved else "0.6",
-                linewidth=1.2 if moved else 0.8)  # fmt: skip
-        ax.annotate(f"{case} {f['rank_default']}", (0, r0), xytext=(-4, 0), textcoords="offset points",
-                    ha="right", va="center", fontsize=6.5)  # fmt: skip
-        ax.annotate(f"{f['rank_tuned']} {case}", (1, r1), xytext=(4, 0), textcoords="offset points",
-                    ha="left", va="center", fontsize=6.5)  # fmt: skip
+        ax.plot(
+            [0, 1],
+            [r0, r1],
+            marker="o",
+            markersize=3,
+            color="tab:blue" if moved else "0.6",
+            linewidth=1.2 if moved else 0.8,
+        )
+        ax.annotate(
+            f"{case} {f['rank_default']}",
+            (0, r0),
+            xytext=(-4, 0),
+            textcoords="offset points",
+            ha="right",
+            va="center",
+            fontsize=6.5,
+        )
+        ax.annotate(
+            f"{f['rank_tuned']} {case}",
+            (1, r1),
+            xytext=(4, 0),
+            textcoords="offset points",
+            ha="left",
+            va="center",
+            fontsize=6.5,
+        )
     ax.set_xlim(-1.2, 2.2)
     ax.set_ylim(n + 0.5, 0.5)
     ax.set_xticks([0, 1], ["default lr", "own best lr"])
@@ -95,13 +122,19 @@ def draw_phase_diagram(ax, grid: pd.DataFrame, activation: str):
     crit = meanfield.critical_sigma_w(activation, 0.0)
     sw, depth = theory_curve(activation, xe[0], xe[-1])
     ax.plot(sw, np.clip(depth, ye[0], ye[-1]), color="w", linewidth=1.5, label="6 ξ_c (predicted)")
-    ax.axvline(crit, color="tab:red", linestyle="--", linewidth=1.2,
-               label=f"critical σ_w = {crit:.3g}")  # fmt: skip
+    ax.axvline(
+        crit, color="tab:red", linestyle="--", linewidth=1.2, label=f"critical σ_w = {crit:.3g}"
+    )
     ax.set_yscale("log")
     ax.set_yticks(depths, [str(d) for d in depths])
     ax.minorticks_off()
-    ax.set(xlim=(xe[0], xe[-1]), ylim=(ye[0], ye[-1]), xlabel="σ_w = init std × √width",
-           ylabel="hidden layers", title=activation)  # fmt: skip
+    ax.set(
+        xlim=(xe[0], xe[-1]),
+        ylim=(ye[0], ye[-1]),
+        xlabel="σ_w = init std × √width",
+        ylabel="hidden layers",
+        title=activation,
+    )
     ax.title.set_position((0.0, 1.0))
     ax.title.set_horizontalalignment("left")
     return mesh
@@ -117,5 +150,11 @@ def draw_critical_lines(ax, sigma_bs=None, marks: dict[str, list[float]] | None 
             ax.plot(0.0, sw, marker="_", color=color, markersize=8)
     ax.set_yscale("log")
     ax.set(xlabel="σ_b", ylabel="σ_w")
-    ax.annotate("above: chaotic (exploding)\nbelow: ordered (vanishing)", (0.03, 0.97),
-                xycoords="axes fraction", va="top", fontsize=6.5, color="0.4")  # fmt: skip
+    ax.annotate(
+        "above: chaotic (exploding)\nbelow: ordered (vanishing)",
+        (0.03, 0.97),
+        xycoords="axes fraction",
+        va="top",
+        fontsize=6.5,
+        color="0.4",
+    )

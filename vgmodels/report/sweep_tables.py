@@ -27,14 +27,25 @@ def sweep_frame(records: list[dict], kind: str | None = None) -> pd.DataFrame:
         s = r["sweep"]
         if kind is not None and s["kind"] != kind:
             continue
-        rows.append({
-            "kind": s["kind"], "case": r["case"], "seed": r["seed"], **s["values"],
-            "default_lr": s.get("default_lr"), "test_acc": r["test_acc"], "diverged": r["diverged"],
-            "epochs": r["epochs_run"], "n_train": r["n_train"], "train_seconds": r["train_seconds"],
-            "started_at": s.get("started_at"), "finished_at": s.get("finished_at"),
-            "session": s.get("session"), "cpus": s.get("cluster_cpus"),
-            "activation": r["config"]["model"]["activation"],
-        })  # fmt: skip
+        rows.append(
+            {
+                "kind": s["kind"],
+                "case": r["case"],
+                "seed": r["seed"],
+                **s["values"],
+                "default_lr": s.get("default_lr"),
+                "test_acc": r["test_acc"],
+                "diverged": r["diverged"],
+                "epochs": r["epochs_run"],
+                "n_train": r["n_train"],
+                "train_seconds": r["train_seconds"],
+                "started_at": s.get("started_at"),
+                "finished_at": s.get("finished_at"),
+                "session": s.get("session"),
+                "cpus": s.get("cluster_cpus"),
+                "activation": r["config"]["model"]["activation"],
+            }
+        )
     df = pd.DataFrame(rows)
     if not df.empty:
         df["order"] = df["case"].map(lambda c: ORDER.get(c, len(ORDER)))
@@ -44,8 +55,12 @@ def sweep_frame(records: list[dict], kind: str | None = None) -> pd.DataFrame:
 
 def _mean(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     g = df.groupby(keys, sort=False)
-    out = g.agg(test_acc=("test_acc", "mean"), std=("test_acc", "std"), n=("seed", "count"),
-                diverged=("diverged", "sum"))  # fmt: skip
+    out = g.agg(
+        test_acc=("test_acc", "mean"),
+        std=("test_acc", "std"),
+        n=("seed", "count"),
+        diverged=("diverged", "sum"),
+    )
     return out.reset_index()
 
 
@@ -72,11 +87,14 @@ def frontier_table(acc: pd.DataFrame, threshold: float = LEARNS) -> Table:
     for case in deepest:
         cells = ["–" if pd.isna(grid.loc[case, d]) else f"{grid.loc[case, d]:.3f}" for d in depths]
         rows.append([case, *cells, str(deepest[case] or "none")])
-    caption = (f"Depth frontier: mean test accuracy over seeds at each depth; the last column is "
-               f"the deepest depth whose accuracy reaches {threshold:.2f} (five times chance).")  # fmt: skip
+    caption = (
+        f"Depth frontier: mean test accuracy over seeds at each depth; the last column is "
+        f"the deepest depth whose accuracy reaches {threshold:.2f} (five times chance)."
+    )
     classes = ["never" if deepest[c] is None else "" for c in deepest]
-    return Table("depth-frontier", caption, ["Case", *map(str, depths), "Deepest ≥ thr."], rows,
-                 classes)  # fmt: skip
+    return Table(
+        "depth-frontier", caption, ["Case", *map(str, depths), "Deepest ≥ thr."], rows, classes
+    )
 
 
 def lr_accuracy(records: list[dict]) -> pd.DataFrame:
@@ -94,9 +112,11 @@ def lr_fairness(acc: pd.DataFrame) -> pd.DataFrame:
         rows[case] = {
             "default_lr": r["default_lr"].iloc[0],
             "acc_default": default["test_acc"].iloc[0] if len(default) else float("nan"),
-            "best_lr": best["lr"], "acc_best": best["test_acc"],
-            "at_edge": best["lr"] in (r["lr"].min(), r["lr"].max()), "n_lrs": len(r),
-        }  # fmt: skip
+            "best_lr": best["lr"],
+            "acc_best": best["test_acc"],
+            "at_edge": best["lr"] in (r["lr"].min(), r["lr"].max()),
+            "n_lrs": len(r),
+        }
     f = pd.DataFrame.from_dict(rows, orient="index")
     f["gain"] = f["acc_best"] - f["acc_default"]
     f["rank_default"] = f["acc_default"].rank(ascending=False, method="min").astype("Int64")
@@ -116,15 +136,35 @@ def fairness_table(fair: pd.DataFrame) -> Table:
     rows = []
     for case, f in fair.iterrows():
         move = int(f["rank_default"] - f["rank_tuned"])
-        rows.append([case, f"{f['default_lr']:g}", f"{f['acc_default']:.3f}",
-                     f"{f['best_lr']:g}" + (" †" if f["at_edge"] else ""), f"{f['acc_best']:.3f}",
-                     f"{f['gain']:+.3f}", str(f["rank_default"]), str(f["rank_tuned"]),
-                     "=" if move == 0 else f"{move:+d}"])  # fmt: skip
-    caption = ("Learning-rate fairness: mean test accuracy at the suite's default learning rate "
-               "and at the case's own best on the grid, same budget; rank 1 = best. † the best "
-               "rate is at the end of the grid: a wider grid may find a better one.")  # fmt: skip
-    cols = ["Case", "Default lr", "Acc. default", "Best lr", "Acc. best", "Gain", "Rank default",
-            "Rank tuned", "Change"]  # fmt: skip
+        rows.append(
+            [
+                case,
+                f"{f['default_lr']:g}",
+                f"{f['acc_default']:.3f}",
+                f"{f['best_lr']:g}" + (" †" if f["at_edge"] else ""),
+                f"{f['acc_best']:.3f}",
+                f"{f['gain']:+.3f}",
+                str(f["rank_default"]),
+                str(f["rank_tuned"]),
+                "=" if move == 0 else f"{move:+d}",
+            ]
+        )
+    caption = (
+        "Learning-rate fairness: mean test accuracy at the suite's default learning rate "
+        "and at the case's own best on the grid, same budget; rank 1 = best. † the best "
+        "rate is at the end of the grid: a wider grid may find a better one."
+    )
+    cols = [
+        "Case",
+        "Default lr",
+        "Acc. default",
+        "Best lr",
+        "Acc. best",
+        "Gain",
+        "Rank default",
+        "Rank tuned",
+        "Change",
+    ]
     return Table("lr-fairness", caption, cols, rows, [""] * len(rows))
 
 
@@ -138,8 +178,14 @@ def phase_grid(records: list[dict], activation: str) -> pd.DataFrame:
 
 def phase_theory(activation: str, sigma_ws) -> pd.DataFrame:
     """Mean-field chi_1, xi_c and predicted trainable depth 6 xi_c per sigma_w (sigma_b = 0)."""
-    rows = [{"sigma_w": s, "chi_1": meanfield.chi_1(activation, s, 0.0),
-             "xi_c": meanfield.depth_scale(activation, s)} for s in sigma_ws]  # fmt: skip
+    rows = [
+        {
+            "sigma_w": s,
+            "chi_1": meanfield.chi_1(activation, s, 0.0),
+            "xi_c": meanfield.depth_scale(activation, s),
+        }
+        for s in sigma_ws
+    ]
     df = pd.DataFrame(rows).set_index("sigma_w")
     df["trainable_depth"] = meanfield.TRAINABLE_DEPTH_FACTOR * df["xi_c"]
     return df
@@ -160,11 +206,21 @@ def phase_table(records: list[dict], threshold: float = LEARNS) -> Table:
         for sw in grid.columns:
             ok = grid.index[grid[sw] >= threshold]
             t = theory.loc[sw]
-            rows.append([act, f"{sw:g}", f"{t['chi_1']:.3g}", _depth(t["xi_c"]),
-                         _depth(t["trainable_depth"]), str(max(ok)) if len(ok) else "none"])  # fmt: skip
-    caption = (f"Mean field against training (σ_b = 0): χ₁ per layer (< 1 ordered, > 1 chaotic), "
-               f"the depth scale ξ_c, the predicted trainable depth 6 ξ_c, and the deepest depth "
-               f"whose mean test accuracy reached {threshold:.2f}.")  # fmt: skip
+            rows.append(
+                [
+                    act,
+                    f"{sw:g}",
+                    f"{t['chi_1']:.3g}",
+                    _depth(t["xi_c"]),
+                    _depth(t["trainable_depth"]),
+                    str(max(ok)) if len(ok) else "none",
+                ]
+            )
+    caption = (
+        f"Mean field against training (σ_b = 0): χ₁ per layer (< 1 ordered, > 1 chaotic), "
+        f"the depth scale ξ_c, the predicted trainable depth 6 ξ_c, and the deepest depth "
+        f"whose mean test accuracy reached {threshold:.2f}."
+    )
     cols = ["Activation", "σ_w", "χ₁", "ξ_c", "6 ξ_c", "Deepest ≥ thr."]
     return Table("phase", caption, cols, rows, [""] * len(rows))
 
@@ -174,27 +230,52 @@ def sweep_budgets(records: list[dict]) -> pd.DataFrame:
     df = sweep_frame(records)
     out = {}
     for kind, d in df.groupby("kind", sort=False):
-        spans = d.groupby("session")[["started_at", "finished_at"]].agg({"started_at": "min",
-                                                                        "finished_at": "max"})  # fmt: skip
+        spans = d.groupby("session")[["started_at", "finished_at"]].agg(
+            {"started_at": "min", "finished_at": "max"}
+        )
         out[kind] = {
-            "runs": len(d), "cases": d["case"].nunique(), "seeds": d["seed"].nunique(),
+            "runs": len(d),
+            "cases": d["case"].nunique(),
+            "seeds": d["seed"].nunique(),
             "epochs": "/".join(map(str, sorted(d["epochs"].unique()))),
             "n_train": "/".join(map(str, sorted(d["n_train"].unique()))),
             "cpus": int(d["cpus"].max()) if d["cpus"].notna().any() else None,
             "wall_seconds": float((spans["finished_at"] - spans["started_at"]).sum()),
             "train_seconds": float(d["train_seconds"].sum()),
-        }  # fmt: skip
+        }
     return pd.DataFrame.from_dict(out, orient="index")
 
 
 def budget_table(budgets: pd.DataFrame) -> Table:
     """The budget and the measured wall time of each sweep."""
-    rows = [[kind, str(b["runs"]), str(b["cases"]), str(b["seeds"]), b["epochs"], b["n_train"],
-             str(b["cpus"] or "–"), f"{b['wall_seconds'] / 60:.1f}", f"{b['train_seconds'] / 60:.1f}"]
-            for kind, b in budgets.iterrows()]  # fmt: skip
-    caption = ("Sweep budgets: every run of a sweep trains the same epochs on the same data; "
-               "wall time from the first run's start to the last run's end on a Ray cluster of "
-               "the stated CPUs (one single-threaded run per CPU); training time summed over runs.")  # fmt: skip
-    cols = ["Sweep", "Runs", "Cases", "Seeds", "Epochs", "Train samples", "CPUs", "Wall (min)",
-            "Training (min)"]  # fmt: skip
+    rows = [
+        [
+            kind,
+            str(b["runs"]),
+            str(b["cases"]),
+            str(b["seeds"]),
+            b["epochs"],
+            b["n_train"],
+            str(b["cpus"] or "–"),
+            f"{b['wall_seconds'] / 60:.1f}",
+            f"{b['train_seconds'] / 60:.1f}",
+        ]
+        for kind, b in budgets.iterrows()
+    ]
+    caption = (
+        "Sweep budgets: every run of a sweep trains the same epochs on the same data; "
+        "wall time from the first run's start to the last run's end on a Ray cluster of "
+        "the stated CPUs (one single-threaded run per CPU); training time summed over runs."
+    )
+    cols = [
+        "Sweep",
+        "Runs",
+        "Cases",
+        "Seeds",
+        "Epochs",
+        "Train samples",
+        "CPUs",
+        "Wall (min)",
+        "Training (min)",
+    ]
     return Table("sweep-budgets", caption, cols, rows, [""] * len(rows))

@@ -46,20 +46,33 @@ def depth_part(records: list[dict], figs: Path, threshold: float = LEARNS) -> di
     SF.draw_depth_frontier(ax, acc, threshold)
     ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
     fig.tight_layout()
-    figure = Figure("depth-frontier", _save(fig, figs, "depth-frontier.svg"),
-                    "Depth frontier: test accuracy against depth",
-                    f"Mean test accuracy over seeds of each case rebuilt at every depth (log "
-                    f"scale), {_budget_words(records, 'depth')}. Dashed: the {threshold:.2f} "
-                    f"threshold for 'learns'; dotted: chance.")  # fmt: skip
+    figure = Figure(
+        "depth-frontier",
+        _save(fig, figs, "depth-frontier.svg"),
+        "Depth frontier: test accuracy against depth",
+        f"Mean test accuracy over seeds of each case rebuilt at every depth (log "
+        f"scale), {_budget_words(records, 'depth')}. Dashed: the {threshold:.2f} "
+        f"threshold for 'learns'; dotted: chance.",
+    )
     best = max(deepest.items(), key=lambda kv: kv[1] or 0)
     never = [c for c, d in deepest.items() if d is None]
-    text = (f"Each case is trained at every depth of the grid with nothing else changed. The "
-            f"deepest network that still learns (mean test accuracy ≥ {threshold:.2f}) is "
-            f"{best[1] or 'none'} hidden layers for {best[0]}"
-            + (f"; {', '.join(never)} learn at no depth of the grid within this budget."
-               if never else ".") )  # fmt: skip
-    return {"key": "depth", "title": "Depth frontier", "text": text,
-            "table": ST.frontier_table(acc, threshold), "figures": [figure]}  # fmt: skip
+    text = (
+        f"Each case is trained at every depth of the grid with nothing else changed. The "
+        f"deepest network that still learns (mean test accuracy ≥ {threshold:.2f}) is "
+        f"{best[1] or 'none'} hidden layers for {best[0]}"
+        + (
+            f"; {', '.join(never)} learn at no depth of the grid within this budget."
+            if never
+            else "."
+        )
+    )
+    return {
+        "key": "depth",
+        "title": "Depth frontier",
+        "text": text,
+        "table": ST.frontier_table(acc, threshold),
+        "figures": [figure],
+    }
 
 
 def lr_part(records: list[dict], figs: Path, threshold: float = LEARNS) -> dict:
@@ -71,29 +84,40 @@ def lr_part(records: list[dict], figs: Path, threshold: float = LEARNS) -> dict:
     a1.legend(fontsize=6.5, loc="upper center", ncol=4, bbox_to_anchor=(0.5, -0.22))
     SF.draw_rank_change(a2, fair)
     fig.tight_layout()
-    figure = Figure("lr-fairness", _save(fig, figs, "lr-fairness.svg"),
-                    "Learning-rate fairness",
-                    f"Left: mean test accuracy against learning rate, {_budget_words(records, 'lr')};"
-                    f" open circle: the case's default rate, star: its best on the grid. Right: "
-                    f"rank of each case at its default rate and at its own best.")  # fmt: skip
+    figure = Figure(
+        "lr-fairness",
+        _save(fig, figs, "lr-fairness.svg"),
+        "Learning-rate fairness",
+        f"Left: mean test accuracy against learning rate, {_budget_words(records, 'lr')};"
+        f" open circle: the case's default rate, star: its best on the grid. Right: "
+        f"rank of each case at its default rate and at its own best.",
+    )
     moved = fair[fair["rank_default"] != fair["rank_tuned"]]
     tau = ST.rank_agreement(fair)
-    text = ("Optimizer benchmarks (DeepOBS, AlgoPerf) tune each method before comparing; the main "
-            "table gives every case one learning rate. Here each case runs over a half-decade "
-            "grid of rates for its optimizer family, its own default included, at one budget. "
-            f"{len(moved)} of {len(fair)} cases change rank once every case is tuned "
-            f"(Kendall's τ between the two rankings: {tau:.2f}); the largest gain from tuning is "
-            f"{fair['gain'].max():+.3f} ({fair['gain'].idxmax()}).")  # fmt: skip
-    return {"key": "lr", "title": "Learning-rate fairness", "text": text,
-            "table": ST.fairness_table(fair), "figures": [figure]}  # fmt: skip
+    text = (
+        "Optimizer benchmarks (DeepOBS, AlgoPerf) tune each method before comparing; the main "
+        "table gives every case one learning rate. Here each case runs over a half-decade "
+        "grid of rates for its optimizer family, its own default included, at one budget. "
+        f"{len(moved)} of {len(fair)} cases change rank once every case is tuned "
+        f"(Kendall's τ between the two rankings: {tau:.2f}); the largest gain from tuning is "
+        f"{fair['gain'].max():+.3f} ({fair['gain'].idxmax()})."
+    )
+    return {
+        "key": "lr",
+        "title": "Learning-rate fairness",
+        "text": text,
+        "table": ST.fairness_table(fair),
+        "figures": [figure],
+    }
 
 
 def phase_part(records: list[dict], figs: Path, threshold: float = LEARNS) -> dict:
     """Trained accuracy over weight std x depth with the mean-field critical line and 6 xi_c."""
     grids = {a: ST.phase_grid(records, a) for a in ("tanh", "sigmoid")}
     grids = {a: g for a, g in grids.items() if not g.empty}
-    fig, axes = plt.subplots(1, len(grids) + 1, figsize=(WIDTH, 2.8), squeeze=False,
-                             layout="constrained")  # fmt: skip
+    fig, axes = plt.subplots(
+        1, len(grids) + 1, figsize=(WIDTH, 2.8), squeeze=False, layout="constrained"
+    )
     mesh = None
     for ax, (act, grid) in zip(axes[0], grids.items(), strict=False):
         mesh = SF.draw_phase_diagram(ax, grid, act)
@@ -102,27 +126,40 @@ def phase_part(records: list[dict], figs: Path, threshold: float = LEARNS) -> di
     cbar.set_label("test acc.", fontsize=7)
     SF.draw_critical_lines(axes[0][-1], marks={a: list(g.columns) for a, g in grids.items()})
     axes[0][-1].legend(fontsize=6.5, loc="center right")
-    figure = Figure("phase", _save(fig, figs, "phase.svg"), "Order-to-chaos phase diagram",
-                    f"Mean test accuracy of plain networks over σ_w = init std × √width and depth, "
-                    f"{_budget_words(records, 'phase')}; biases start at 0 (σ_b = 0: the model has "
-                    f"no bias-std knob). Red dashed: the critical σ_w where χ₁ = 1; white: the "
-                    f"predicted trainable depth 6 ξ_c. Right: the critical line σ_w(σ_b) of each "
-                    f"activation, the swept σ_w marked at σ_b = 0.")  # fmt: skip
+    figure = Figure(
+        "phase",
+        _save(fig, figs, "phase.svg"),
+        "Order-to-chaos phase diagram",
+        f"Mean test accuracy of plain networks over σ_w = init std × √width and depth, "
+        f"{_budget_words(records, 'phase')}; biases start at 0 (σ_b = 0: the model has "
+        f"no bias-std knob). Red dashed: the critical σ_w where χ₁ = 1; white: the "
+        f"predicted trainable depth 6 ξ_c. Right: the critical line σ_w(σ_b) of each "
+        f"activation, the swept σ_w marked at σ_b = 0.",
+    )
     crit = {a: meanfield.critical_sigma_w(a, 0.0) for a in grids}
     base = get_case("baseline").model
     base_sw = meanfield.sigma_w_of_std(base.init_std, base.width)
-    text = ("Schoenholz et al. (2017, 'Deep Information Propagation') show that in a random "
-            "network signals and gradients shrink or grow by χ₁ per layer, that χ₁ = 1 is the "
-            "edge between the ordered (vanishing) and the chaotic (exploding) phase, and that "
-            "networks train when their depth is below about 6 ξ_c, ξ_c = −1/ln χ_c. Our code "
-            "solves those recursions (vgmodels.analysis.meanfield); the critical σ_w at σ_b = 0 is "
-            + "; ".join(f"{crit[a]:.3g} for {a} (init std {crit[a] / base.width**0.5:.3g} at width {base.width})"
-                        for a in crit)
-            + f". The suite's baseline, N(0, {base.init_std:g}) sigmoid, sits at σ_w = "
-            f"{base_sw:.2f} (χ₁ = {meanfield.chi_1('sigmoid', base_sw, 0.0):.3g}): deep in the "
-            "ordered phase, where gradients vanish.")  # fmt: skip
-    return {"key": "phase", "title": "Order-to-chaos phase diagram", "text": text,
-            "table": ST.phase_table(records, threshold), "figures": [figure]}  # fmt: skip
+    text = (
+        "Schoenholz et al. (2017, 'Deep Information Propagation') show that in a random "
+        "network signals and gradients shrink or grow by χ₁ per layer, that χ₁ = 1 is the "
+        "edge between the ordered (vanishing) and the chaotic (exploding) phase, and that "
+        "networks train when their depth is below about 6 ξ_c, ξ_c = −1/ln χ_c. Our code "
+        "solves those recursions (vgmodels.analysis.meanfield); the critical σ_w at σ_b = 0 is "
+        + "; ".join(
+            f"{crit[a]:.3g} for {a} (init std {crit[a] / base.width**0.5:.3g} at width {base.width})"
+            for a in crit
+        )
+        + f". The suite's baseline, N(0, {base.init_std:g}) sigmoid, sits at σ_w = "
+        f"{base_sw:.2f} (χ₁ = {meanfield.chi_1('sigmoid', base_sw, 0.0):.3g}): deep in the "
+        "ordered phase, where gradients vanish."
+    )
+    return {
+        "key": "phase",
+        "title": "Order-to-chaos phase diagram",
+        "text": text,
+        "table": ST.phase_table(records, threshold),
+        "figures": [figure],
+    }
 
 
 def sweeps_section(records: list[dict], fig_dir: Path, threshold: float = LEARNS) -> dict | None:
@@ -135,9 +172,11 @@ def sweeps_section(records: list[dict], fig_dir: Path, threshold: float = LEARNS
     kinds = {r["sweep"]["kind"] for r in swept}
     builders = {"depth": depth_part, "lr": lr_part, "phase": phase_part}
     parts = [build(swept, figs, threshold) for k, build in builders.items() if k in kinds]
-    intro = ("Three sweeps ask what one depth and one learning rate cannot: how deep each remedy "
-             "keeps a network trainable, whether the ranking survives tuning each case's "
-             "learning rate, and where the edge between vanishing and exploding lies for a given "
-             "weight scale. Every point is a separate training run as a Ray task; the budgets "
-             "(below) are smaller than the main study's and are stated with each figure.")  # fmt: skip
+    intro = (
+        "Three sweeps ask what one depth and one learning rate cannot: how deep each remedy "
+        "keeps a network trainable, whether the ranking survives tuning each case's "
+        "learning rate, and where the edge between vanishing and exploding lies for a given "
+        "weight scale. Every point is a separate training run as a Ray task; the budgets "
+        "(below) are smaller than the main study's and are stated with each figure."
+    )
     return {"intro": intro, "budget": ST.budget_table(ST.sweep_budgets(swept)), "parts": parts}

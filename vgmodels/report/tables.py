@@ -80,15 +80,25 @@ def results_frame(
     """Table 1 as numbers: one row per case (missing cases included)."""
     rows = []
     for s in summaries.values():
-        rows.append({
-            "case": s.case, "family": FAMILIES[s.family], "seeds": s.n, "test_acc_mean": s.mean,
-            "test_acc_ci95": s.ci95, "p_vs_baseline": s.p_value, "convergence_epoch": s.convergence,
-            "converged_seeds": s.converged_seeds,
-            "vanishing_ratio_epoch1": s.vr_epoch1, "vanishing_ratio_final": s.vr_final,
-            "train_seconds": s.seconds, "seconds_per_epoch": s.seconds_per_epoch, "mfu": s.mfu,
-            "status": s.status,
-            "diagnosis": diagnoses[s.case].label if diagnoses else None,
-        })  # fmt: skip
+        rows.append(
+            {
+                "case": s.case,
+                "family": FAMILIES[s.family],
+                "seeds": s.n,
+                "test_acc_mean": s.mean,
+                "test_acc_ci95": s.ci95,
+                "p_vs_baseline": s.p_value,
+                "convergence_epoch": s.convergence,
+                "converged_seeds": s.converged_seeds,
+                "vanishing_ratio_epoch1": s.vr_epoch1,
+                "vanishing_ratio_final": s.vr_final,
+                "train_seconds": s.seconds,
+                "seconds_per_epoch": s.seconds_per_epoch,
+                "mfu": s.mfu,
+                "status": s.status,
+                "diagnosis": diagnoses[s.case].label if diagnoses else None,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -98,21 +108,41 @@ def table1(summaries: dict[str, CaseSummary], diagnoses: dict[str, CaseDiagnosis
     acc_head = "Test acc. (mean, seeds' range)" if n_seeds > 1 else "Test acc."
     main, other = off_budget(summaries)
     cols = [
-        "Case", "Family", acc_head, "Conv. epoch", "Vanish. ratio ep. 1", "final", "Seconds", "MFU",
+        "Case",
+        "Family",
+        acc_head,
+        "Conv. epoch",
+        "Vanish. ratio ep. 1",
+        "final",
+        "Seconds",
+        "MFU",
         "Diagnosis",
-    ]  # fmt: skip
+    ]
     rows, classes = [], []
     for s in summaries.values():
-        rows.append([
-            flagged(s.case, other), FAMILIES[s.family], fmt_acc(s), fmt_conv(s), fmt_ratio(s.vr_epoch1),
-            fmt_ratio(s.vr_final), "–" if s.seconds is None else f"{s.seconds:.1f}",
-            "–" if s.mfu is None else f"{s.mfu:.2f}", diagnoses[s.case].label,
-        ])  # fmt: skip
+        rows.append(
+            [
+                flagged(s.case, other),
+                FAMILIES[s.family],
+                fmt_acc(s),
+                fmt_conv(s),
+                fmt_ratio(s.vr_epoch1),
+                fmt_ratio(s.vr_final),
+                "–" if s.seconds is None else f"{s.seconds:.1f}",
+                "–" if s.mfu is None else f"{s.mfu:.2f}",
+                diagnoses[s.case].label,
+            ]
+        )
         failing = not s.missing and diagnoses[s.case].failing
-        classes.append("missing" if s.missing else "diverged" if s.diverged else
-                       "failing" if failing else "")  # fmt: skip
-    ci = (" (lowest–highest seed: with a few seeds a t-interval is wide enough to leave [0, 1], "
-          "the seeds' range cannot)" if n_seeds > 1 else "")  # fmt: skip
+        classes.append(
+            "missing" if s.missing else "diverged" if s.diverged else "failing" if failing else ""
+        )
+    ci = (
+        " (lowest–highest seed: with a few seeds a t-interval is wide enough to leave [0, 1], "
+        "the seeds' range cannot)"
+        if n_seeds > 1
+        else ""
+    )
     caption = (
         f"All cases, by family. Test acc.: on the 10,000 held-out images, mean over seeds{ci}. "
         "Conv. epoch: the first epoch with validation accuracy ≥ 0.80, median over seeds, a seed "
@@ -128,9 +158,10 @@ def table1(summaries: dict[str, CaseSummary], diagnoses: dict[str, CaseDiagnosis
 
 
 def ranking_table(
-    summaries: dict[str, CaseSummary], diagnoses: dict[str, CaseDiagnosis],
+    summaries: dict[str, CaseSummary],
+    diagnoses: dict[str, CaseDiagnosis],
     changes: dict[str, str],
-) -> Table:  # fmt: skip
+) -> Table:
     """All cases by mean test accuracy: difference to baseline, its p, what the case changes."""
     base = summaries["baseline"]
     ok = sorted((s for s in summaries.values() if not s.missing), key=lambda s: -s.mean)
@@ -143,8 +174,7 @@ def ranking_table(
         )
         classes.append("failing" if diagnoses[s.case].failing else "")
     p_min = min((s.p_min for s in ok if s.p_min is not None), default=None)
-    floor = (f" With these seed counts p cannot go below {p_min:.2f}." if p_min is not None
-             else "")  # fmt: skip
+    floor = f" With these seed counts p cannot go below {p_min:.2f}." if p_min is not None else ""
     caption = (
         "Ranking of all cases by mean test accuracy. Δ: difference of means to the baseline, in "
         "points. p: exact two-sided permutation test over seeds against the baseline; * "
@@ -166,12 +196,18 @@ def _speed_cells(s: CaseSummary, base: CaseSummary, iv: dict | None) -> list[str
         ms, gf, mfu = (
             iv[k].get(s.case) for k in ("alone_ms_per_step", "alone_gflops", "alone_mfu")
         )
-        first = ["–" if ms is None else f"{ms:.2f}",
-                 "–" if ms is None or not rel else f"{ms / rel:.2f}"]  # fmt: skip
+        first = [
+            "–" if ms is None else f"{ms:.2f}",
+            "–" if ms is None or not rel else f"{ms / rel:.2f}",
+        ]
     else:
         gf, mfu, first = s.gflops, s.mfu, [f"{s.seconds_per_epoch:.3f}"]
-    return [*first, "–" if rel is None else f"{rel:.2f}", "–" if gf is None else f"{gf:.0f}",
-            "–" if mfu is None else f"{mfu:.2f}"]  # fmt: skip
+    return [
+        *first,
+        "–" if rel is None else f"{rel:.2f}",
+        "–" if gf is None else f"{gf:.0f}",
+        "–" if mfu is None else f"{mfu:.2f}",
+    ]
 
 
 def speed_table(
@@ -188,19 +224,30 @@ def speed_table(
         if s.missing:
             continue
         cells = _speed_cells(s, base, iv)
-        rows.append([s.case, *cells, *([f"{share[s.case]:.1%}" if s.case in share else "–"]
-                                       if share else [])])  # fmt: skip
+        rows.append(
+            [
+                s.case,
+                *cells,
+                *([f"{share[s.case]:.1%}" if s.case in share else "–"] if share else []),
+            ]
+        )
         rel = cells[-3]
         classes.append("slow" if rel != "–" and float(rel) > 1.5 else "")
     machines = sorted({r["device_name"] for x in summaries.values() for r in x.records})
     ref = iv["relative_to"] if iv else "baseline"
     caption = prose(
-        "speed", alone=alone, iv=iv, ref=ref, speed=speed, share=share,
+        "speed",
+        alone=alone,
+        iv=iv,
+        ref=ref,
+        speed=speed,
+        share=share,
         own=iv["relative_seconds"].get(ref) if iv else None,
-        machines_note="" if len(machines) < 2 else
-        f"; the runs come from {len(machines)} machines ({'; '.join(machines)}), so their seconds "
+        machines_note=""
+        if len(machines) < 2
+        else f"; the runs come from {len(machines)} machines ({'; '.join(machines)}), so their seconds "
         "compare only within one machine",
-    )  # fmt: skip
+    )
     first = ["ms / step", "baseline beside"] if alone else ["s / epoch"]
     cols = ["Case", *first, "× baseline", "GFLOP/s", "MFU", *(["Share"] if share else [])]
     return Table("speed", caption, cols, rows, classes)

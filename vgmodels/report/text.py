@@ -73,16 +73,26 @@ def budgets(groups: dict[str, list[dict]]) -> dict:
         if short:
             at = sorted({r["epochs_run"] for r in short})
             why = ", its loss no longer finite" if all(r.get("diverged") for r in short) else ""
-            stopped.append((case, f"after epoch {'/'.join(map(str, at))} in {len(short)} of "
-                                  f"{len(rs)} seeds{why}"))  # fmt: skip
-    return {"main": main, "others": sorted(others.items(), key=lambda kv: kv[0]),
-            "stopped": stopped, "per_case": per_case}  # fmt: skip
+            stopped.append(
+                (
+                    case,
+                    f"after epoch {'/'.join(map(str, at))} in {len(short)} of {len(rs)} seeds{why}",
+                )
+            )
+    return {
+        "main": main,
+        "others": sorted(others.items(), key=lambda kv: kv[0]),
+        "stopped": stopped,
+        "per_case": per_case,
+    }
 
 
 def budget_words(b: dict) -> str:
     """'100 epochs (rnn and lstm 4; layerwise_paper_full 900; relu_std1 stopped after epoch 1 ...)'."""
-    parts = [f"{' and '.join(cases) if len(cases) < 3 else ', '.join(cases)} {e}"
-             for e, cases in b["others"]]  # fmt: skip
+    parts = [
+        f"{' and '.join(cases) if len(cases) < 3 else ', '.join(cases)} {e}"
+        for e, cases in b["others"]
+    ]
     parts += [f"{case} stopped {what}" for case, what in b["stopped"]]
     return f"{b['main']} epochs" + (f" (except {'; '.join(parts)})" if parts else "")
 
@@ -98,19 +108,32 @@ def abstract(s: dict[str, CaseSummary], info: dict, diag: dict[str, CaseDiagnosi
     if best is not None and b["per_case"][best.case] != b["main"]:
         note = f" (trained {b['per_case'][best.case]} epochs, not {b['main']})"
     return prose(
-        "abstract", n_cases=len(ok), network=network_text(s), cite_xiao=cite("xiao"),
-        budget=budget_words(b), seeds_text=info["seeds_text"], profile=info["profile"],
-        base=None if s["baseline"].missing else s["baseline"], learns=LEARNS,
-        n_learn=len(learners), failing=failing, failure_counts=_failure_counts(failing, diag),
-        best=best, best_note=note, missing=[x.case for x in s.values() if x.missing],
-    )  # fmt: skip
+        "abstract",
+        n_cases=len(ok),
+        network=network_text(s),
+        cite_xiao=cite("xiao"),
+        budget=budget_words(b),
+        seeds_text=info["seeds_text"],
+        profile=info["profile"],
+        base=None if s["baseline"].missing else s["baseline"],
+        learns=LEARNS,
+        n_learn=len(learners),
+        failing=failing,
+        failure_counts=_failure_counts(failing, diag),
+        best=best,
+        best_note=note,
+        missing=[x.case for x in s.values() if x.missing],
+    )
 
 
 FAILED = {
-    "diverged": "diverged", "exploded": "ended with an exploded loss",
-    "collapsed": "learned, then collapsed", "stuck": "stayed at chance loss",
-    "above_chance": "ended above chance loss", "barely": "barely learned",
-}  # fmt: skip
+    "diverged": "diverged",
+    "exploded": "ended with an exploded loss",
+    "collapsed": "learned, then collapsed",
+    "stuck": "stayed at chance loss",
+    "above_chance": "ended above chance loss",
+    "barely": "barely learned",
+}
 
 
 def _failure_counts(failing: list[CaseSummary], diag: dict[str, CaseDiagnosis]) -> str:
@@ -130,15 +153,20 @@ def machines(records: list[dict]) -> list[dict]:
         rs = [r for r in records if r["device_name"] == name]
         peaks = [r["peak_gflops"] for r in rs if r.get("peak_gflops")]
         lo, hi = (min(peaks), max(peaks)) if peaks else (0, 0)
-        out.append({
-            "name": name, "runs": len(rs), "gpu": rs[0].get("device", "cpu") != "cpu",
-            "peak": f"{lo:,.0f}" if round(lo) == round(hi) else f"{lo:,.0f}–{hi:,.0f}",
-            "peak_varies": round(lo) != round(hi),
-            "at_once": max(r.get("concurrent_runs", 1) for r in rs),
-            "threads": "/".join(map(str, sorted({r["threads"] for r in rs if "threads" in r}))) or "?",
-            "kernel": rs[0].get("linear_kernel", "aten"),
-            "flush": any(r.get("flush_denormal") for r in rs),
-        })  # fmt: skip
+        out.append(
+            {
+                "name": name,
+                "runs": len(rs),
+                "gpu": rs[0].get("device", "cpu") != "cpu",
+                "peak": f"{lo:,.0f}" if round(lo) == round(hi) else f"{lo:,.0f}–{hi:,.0f}",
+                "peak_varies": round(lo) != round(hi),
+                "at_once": max(r.get("concurrent_runs", 1) for r in rs),
+                "threads": "/".join(map(str, sorted({r["threads"] for r in rs if "threads" in r})))
+                or "?",
+                "kernel": rs[0].get("linear_kernel", "aten"),
+                "flush": any(r.get("flush_denormal") for r in rs),
+            }
+        )
     return out
 
 
@@ -151,14 +179,20 @@ def setup(info: dict) -> list[tuple[str, str]]:
         ("Software", f"PyTorch {info['torch']}, Python {info['python']}"),
         ("Profile", f"{info['profile']}: {info['seeds_text']}"),
         ("Epochs", prose("setup_budget", **info["budgets"])),
-        ("Data", f"Fashion-MNIST {cite('xiao')}, {info['n_train']:,} train / {info['n_val']:,} "
-                 f"validation (fixed-seed 90/10 split of the 60,000) / {info['n_test']:,} test; "
-                 "pixels scaled to [0, 1]"),
-        ("Baseline (Model 3)", "7 hidden layers × 128 sigmoid units, weights N(0, 0.05), biases "
-                               "0, cross-entropy, SGD lr 0.01, batch 512"),
+        (
+            "Data",
+            f"Fashion-MNIST {cite('xiao')}, {info['n_train']:,} train / {info['n_val']:,} "
+            f"validation (fixed-seed 90/10 split of the 60,000) / {info['n_test']:,} test; "
+            "pixels scaled to [0, 1]",
+        ),
+        (
+            "Baseline (Model 3)",
+            "7 hidden layers × 128 sigmoid units, weights N(0, 0.05), biases "
+            "0, cross-entropy, SGD lr 0.01, batch 512",
+        ),
         ("Runs at once", prose("setup_runs", machines=ms, speed=bool(speed))),
         ("Kernels", prose("setup_kernels", machines=ms)),
-    ]  # fmt: skip
+    ]
     if any(m["flush"] for m in ms):
         rows.append(("Denormals", _denormals(speed)))
     return rows
@@ -166,8 +200,10 @@ def setup(info: dict) -> list[tuple[str, str]]:
 
 def _denormals(speed: list[dict]) -> str:
     """The denormal row: flushed on the CPU, and what the speed benchmark measured of it."""
-    text = ("flushed to zero on the CPU (torch.set_flush_denormal), since saturated sigmoids "
-            "produce denormal floats, which are slow on many CPUs")  # fmt: skip
+    text = (
+        "flushed to zero on the CPU (torch.set_flush_denormal), since saturated sigmoids "
+        "produce denormal floats, which are slow on many CPUs"
+    )
     for sp in speed:
         if sp.get("slowdown_without_flush"):
             text += (
@@ -214,8 +250,12 @@ def reproduce(
     return [
         (f"{bench} --benchmark-json {results}", "train the cases and time the speed table's runs"),
         (f"python -m vgmodels.report --results {results} --out site", "render this site"),
-        ("python -m vgmodels.report --results site/results.json --out site-copy",
-         "render the same text, tables and figures again from the published results file"),
-        ("python -m vgmodels run baseline --profile quick --seed 0 --out baseline.json",
-         "one case, one seed, 20 epochs"),
-    ]  # fmt: skip
+        (
+            "python -m vgmodels.report --results site/results.json --out site-copy",
+            "render the same text, tables and figures again from the published results file",
+        ),
+        (
+            "python -m vgmodels run baseline --profile quick --seed 0 --out baseline.json",
+            "one case, one seed, 20 epochs",
+        ),
+    ]

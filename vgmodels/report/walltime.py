@@ -27,11 +27,18 @@ def wall_info(records: list[dict], bench_info: dict) -> dict:
     wall = bench_info.get("wall") or {}
     if wall:
         timed = [r for r in timed if r["started_at"] >= wall["session_start"]]
-    out = {"session_seconds": wall.get("session_seconds"), "runs": len(timed),
-           "reused": len(records) - len(timed) if wall else 0}  # fmt: skip
+    out = {
+        "session_seconds": wall.get("session_seconds"),
+        "runs": len(timed),
+        "reused": len(records) - len(timed) if wall else 0,
+    }
     if not timed or not wall:  # records of several sessions: no one span they shared
-        return {**out, "training_seconds": None, "share": {},
-                "run_seconds": sum(own_seconds(r) for r in timed)}  # fmt: skip
+        return {
+            **out,
+            "training_seconds": None,
+            "share": {},
+            "run_seconds": sum(own_seconds(r) for r in timed),
+        }
     span = max(r["finished_at"] for r in timed) - min(r["started_at"] for r in timed)
     at_once = max(r.get("concurrent_runs", 1) for r in timed)
     gpu = any(r.get("device", "cpu") != "cpu" for r in timed)
@@ -63,8 +70,10 @@ def wall_text(w: dict, render_seconds: float) -> str:
     if w["training_seconds"] is None:
         if not w["runs"]:
             return render
-        return (f"the {w['runs']} runs' own wall times sum to {w['run_seconds']:.0f} s (runs of "
-                f"several sessions: no one span to share); {render}")  # fmt: skip
+        return (
+            f"the {w['runs']} runs' own wall times sum to {w['run_seconds']:.0f} s (runs of "
+            f"several sessions: no one span to share); {render}"
+        )
     parts = []
     if w["session_seconds"] is not None:
         rest = w["session_seconds"] - w["training_seconds"]

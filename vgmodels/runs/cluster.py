@@ -63,8 +63,9 @@ def connect(address: str | None = None, cpus: int | None = None) -> bool:
     except (ConnectionError, RuntimeError, TimeoutError, ValueError) as e:
         ray.shutdown()
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise ClusterError(f"{address} answers but is not a Ray cluster ({first}); "
-                           f"accepted: {ACCEPTED}") from None  # fmt: skip
+        raise ClusterError(
+            f"{address} answers but is not a Ray cluster ({first}); accepted: {ACCEPTED}"
+        ) from None
     return True
 
 

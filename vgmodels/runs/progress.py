@@ -37,8 +37,13 @@ class Progress:
     """Progress of a queue's runs on `stream` (default stderr); `live` forces either mode, `now`
     is the clock the elapsed time is read from."""
 
-    def __init__(self, stream: TextIO | None = None, live: bool | None = None,
-                 label: str = "vgmodels", now: Callable[[], float] = time.perf_counter):  # fmt: skip
+    def __init__(
+        self,
+        stream: TextIO | None = None,
+        live: bool | None = None,
+        label: str = "vgmodels",
+        now: Callable[[], float] = time.perf_counter,
+    ):
         self.stream = stream if stream is not None else sys.stderr
         self.live = _isatty(self.stream) if live is None else live
         self.label, self.bar, self.now = label, None, now
@@ -57,12 +62,20 @@ class Progress:
         self.workers = max(1, workers)
         total = self.n + len(self.left)
         first = ", ".join(name for _, name, _ in runs[:3]) + (", ..." if len(runs) > 3 else "")
-        self.write(f"{self.label}: {len(runs)} runs queued, {self.workers} at once ({where}), "
-                   f"costliest first: {first}")  # fmt: skip
+        self.write(
+            f"{self.label}: {len(runs)} runs queued, {self.workers} at once ({where}), "
+            f"costliest first: {first}"
+        )
         if self.live and self.bar is None:
             fmt = "{desc}|{bar:12}| {n_fmt}/{total_fmt} runs{postfix}"  # postfix: ", STATUS"
-            self.bar = tqdm(total=total, file=self.stream, bar_format=fmt, desc=f"{self.label}: ",
-                            dynamic_ncols=True, leave=True)  # fmt: skip
+            self.bar = tqdm(
+                total=total,
+                file=self.stream,
+                bar_format=fmt,
+                desc=f"{self.label}: ",
+                dynamic_ncols=True,
+                leave=True,
+            )
         elif self.bar is not None:
             self.bar.total = total
         self.tick()
@@ -103,8 +116,9 @@ class Progress:
             self.tick()
         else:
             total = self.n + len(self.left)
-            self.write(f"{self.label}: [{self.n}/{total}] {name}: {outcome(result)}; "
-                       f"{self.status()}")  # fmt: skip
+            self.write(
+                f"{self.label}: [{self.n}/{total}] {name}: {outcome(result)}; {self.status()}"
+            )
 
     def tick(self) -> None:
         """Redraw the live line (elapsed time moves on); nothing in plain mode."""

@@ -69,9 +69,14 @@ class Queue:
 
     where, workers = "", 1
 
-    def __init__(self, data: Dataset, device: torch.device, folder: Path | None = None,
-                 progress: Progress | None = None,
-                 on_record: Callable[[Job, dict], None] | None = None):  # fmt: skip
+    def __init__(
+        self,
+        data: Dataset,
+        device: torch.device,
+        folder: Path | None = None,
+        progress: Progress | None = None,
+        on_record: Callable[[Job, dict], None] | None = None,
+    ):
         self.data, self.device, self.folder = data, torch.device(device), folder
         self.progress, self.on_record = progress, on_record
         self.jobs: dict[Hashable, Job] = {}
@@ -152,8 +157,15 @@ class RayQueue(Queue):
     """Each run a Ray task, single-threaded, on the cluster at `address` or on a local one of
     `workers` CPUs started here (and stopped on close); a cluster already joined is used as is."""
 
-    def __init__(self, data: Dataset, device: torch.device, workers: int | None = None,
-                 address: str | None = None, gpus_per_run: float = 0.0, **kw):  # fmt: skip
+    def __init__(
+        self,
+        data: Dataset,
+        device: torch.device,
+        workers: int | None = None,
+        address: str | None = None,
+        gpus_per_run: float = 0.0,
+        **kw,
+    ):
         super().__init__(data, device, **kw)
         self.owns = False
         if address or ray.is_initialized():  # ClusterError: one line, nothing started
@@ -174,8 +186,9 @@ class RayQueue(Queue):
             self.probes = cpu_probes() if self.device.type == "cpu" else None
         self.submitted += len(jobs)
         for j in jobs:
-            ref = self.task.remote(j.case, j.profile, j.seed, self.data_ref, self.device.type,
-                                   self.probes, j.on_epoch)  # fmt: skip
+            ref = self.task.remote(
+                j.case, j.profile, j.seed, self.data_ref, self.device.type, self.probes, j.on_epoch
+            )
             self.refs[ref] = j.key
         self._show_training()
 
@@ -238,8 +251,14 @@ class LocalQueue(Queue):
             return
         tick = (lambda _row: self.progress.tick()) if self.progress is not None else None
         try:
-            rec = train_case(job.case, job.profile, job.seed, self.device, self.data,
-                             on_epoch=_both(job.on_epoch, tick))  # fmt: skip
+            rec = train_case(
+                job.case,
+                job.profile,
+                job.seed,
+                self.device,
+                self.data,
+                on_epoch=_both(job.on_epoch, tick),
+            )
         except Exception as e:  # reported by name, raised by collect
             rec = e
         self._finish(job.key, rec)
@@ -247,8 +266,14 @@ class LocalQueue(Queue):
     def _stacked(self, group: list[Job]) -> None:
         by_seed = {j.seed: j.key for j in group}
         try:
-            train_stacked(group[0].case, group[0].profile, list(by_seed), self.device, self.data,
-                          on_record=lambda rec: self._finish(by_seed[rec["seed"]], rec))  # fmt: skip
+            train_stacked(
+                group[0].case,
+                group[0].profile,
+                list(by_seed),
+                self.device,
+                self.data,
+                on_record=lambda rec: self._finish(by_seed[rec["seed"]], rec),
+            )
         except Exception as e:
             for key in by_seed.values():
                 if key in self.waiting:

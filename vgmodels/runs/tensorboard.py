@@ -18,9 +18,12 @@ import tempfile
 from pathlib import Path
 
 SCALARS = {
-    "acc/train": "train_acc", "acc/val": "val_acc",
-    "loss/train": "train_loss", "loss/val": "val_loss", "lr": "lr",
-}  # fmt: skip
+    "acc/train": "train_acc",
+    "acc/val": "val_acc",
+    "loss/train": "train_loss",
+    "loss/val": "val_loss",
+    "lr": "lr",
+}
 PER_LAYER = ("grad_norm", "update_ratio", "saturation", "dead")
 HPARAM_METRICS = {"hparam/test_acc": "test_acc", "hparam/best_val_acc": "best_val_acc"}
 
@@ -87,8 +90,12 @@ def write_record(rec: dict, log_dir: str | Path) -> Path:
             writer.add_custom_scalars(_layout(rec))
             _write_events(writer, rec)
             metrics = {t: rec[k] for t, k in HPARAM_METRICS.items() if rec.get(k) is not None}
-            hparams = {"case": rec["case"], "profile": rec["profile"], "seed": rec["seed"],
-                       **flat_hparams(rec.get("config", {}))}  # fmt: skip
+            hparams = {
+                "case": rec["case"],
+                "profile": rec["profile"],
+                "seed": rec["seed"],
+                **flat_hparams(rec.get("config", {})),
+            }
             writer.add_hparams(hparams, metrics, run_name=".", global_step=rec["epochs_run"])
         if target.exists():
             shutil.rmtree(target)

@@ -85,7 +85,8 @@ def _check_flags(args) -> None:
     for flag, kinds in misplaced.items():
         if getattr(args, flag) is not None and args.kind not in kinds:
             name = "--" + flag.replace("_", "-")
-            raise ValueError(f"{name} applies to the {' and '.join(kinds)} sweep, not {args.kind}")
+            where = kinds[0] if len(kinds) == 1 else f"{', '.join(kinds[:-1])} and {kinds[-1]}"
+            raise ValueError(f"{name} applies to the {where} sweep, not {args.kind}")
     if not (math.isfinite(args.gpus_per_run) and args.gpus_per_run >= 0):
         raise ValueError(f"--gpus-per-run must be a number >= 0, got {args.gpus_per_run}")
     problem = folder_output_problem(args.out)
@@ -124,9 +125,12 @@ def main(argv: list[str] | None = None) -> int:
     todo = runner.left_to_train(runs, out, runner.run_device(args.gpus_per_run))
     cpus = args.cpus or default_cpus()
     n_data = f"{profile.n_train or 'all'} samples"
-    print(f"{args.kind}: {len(runs)} runs, {len(runs) - len(todo)} already in {out}; "
-          f"{profile.epochs} epochs on {n_data}; estimate {estimate_seconds(todo, cpus) / 60:.1f} "
-          f"min on {cpus} CPUs", file=sys.stderr)  # fmt: skip
+    print(
+        f"{args.kind}: {len(runs)} runs, {len(runs) - len(todo)} already in {out}; "
+        f"{profile.epochs} epochs on {n_data}; estimate {estimate_seconds(todo, cpus) / 60:.1f} "
+        f"min on {cpus} CPUs",
+        file=sys.stderr,
+    )
     if args.dry_run:
         return 0
     if not todo:
@@ -150,8 +154,9 @@ def _train(args, todo: list, n_runs: int, profile, out: Path, cpus: int) -> int:
         )
         out.mkdir(parents=True, exist_ok=True)
         progress = Progress(label=f"{args.kind} sweep")
-        written, failed = runner.run_all(todo, out, data, args.address, cpus, args.gpus_per_run,
-                                         progress)  # fmt: skip
+        written, failed = runner.run_all(
+            todo, out, data, args.address, cpus, args.gpus_per_run, progress
+        )
         write_files([runner.record_path(out, r) for r in todo], args.tensorboard)
     except (DataError, OSError) as e:
         fail(PROG, str(e))
@@ -161,8 +166,10 @@ def _train(args, todo: list, n_runs: int, profile, out: Path, cpus: int) -> int:
     finally:
         if owns:
             cluster.stop()  # the local cluster started here; with --address only disconnects
-    print(f"{args.kind}: {written} records written, {n_runs - len(todo)} skipped, "
-          f"{failed} failed -> {out} in {time.perf_counter() - t0:.0f}s")  # fmt: skip
+    print(
+        f"{args.kind}: {written} records written, {n_runs - len(todo)} skipped, "
+        f"{failed} failed -> {out} in {time.perf_counter() - t0:.0f}s"
+    )
     return 1 if failed else 0
 
 

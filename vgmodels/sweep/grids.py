@@ -39,13 +39,24 @@ BUDGETS = {
 }
 DEFAULT_CASES = {
     "depth": ("baseline", "relu", "kaiming_relu", "adam", "batchnorm", "layernorm"),
-    "lr": ("baseline", "relu", "tanh", "sgd_momentum", "adam", "rmsprop", "batchnorm",
-           "kaiming_relu"),
+    "lr": (
+        "baseline",
+        "relu",
+        "tanh",
+        "sgd_momentum",
+        "adam",
+        "rmsprop",
+        "batchnorm",
+        "kaiming_relu",
+    ),
     "phase": ("tanh", "baseline"),
     "beyond": tuple(BEYOND_CASES),
-}  # fmt: skip
-DEPTHS = {"depth": (2, 3, 5, 7, 10, 15, 20, 30, 50), "phase": (3, 6, 12, 24, 48),
-          "beyond": BEYOND_DEPTHS}  # fmt: skip
+}
+DEPTHS = {
+    "depth": (2, 3, 5, 7, 10, 15, 20, 30, 50),
+    "phase": (3, 6, 12, 24, 48),
+    "beyond": BEYOND_DEPTHS,
+}
 # half-decade grids per optimizer family; each case's own learning rate is always added
 LRS = {
     "sgd": (1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0),
@@ -76,15 +87,24 @@ class Run:
     sweep: dict
 
 
-def budget_profile(kind: str, profile: str | None, epochs: int | None,
-                   n_train: int | None, seeds: int | None) -> Profile:  # fmt: skip
+def budget_profile(
+    kind: str, profile: str | None, epochs: int | None, n_train: int | None, seeds: int | None
+) -> Profile:
     """The named profile, or the sweep's default budget; flags override epochs, data and seeds."""
     if profile is not None:
         p = get_profile(profile)
     else:
         b = BUDGETS[kind]
-        p = replace(get_profile("quick"), name="sweep", epochs=b.epochs, seeds=1,
-                    n_train=b.n_train, n_val=b.n_val, n_test=b.n_test, probe_size=256)  # fmt: skip
+        p = replace(
+            get_profile("quick"),
+            name="sweep",
+            epochs=b.epochs,
+            seeds=1,
+            n_train=b.n_train,
+            n_val=b.n_val,
+            n_test=b.n_test,
+            probe_size=256,
+        )
     p = p.with_epochs(epochs)
     if n_train is not None:
         p = replace(p, n_train=n_train)
@@ -104,10 +124,16 @@ def _fmt(x: float) -> str:
 def _check_plain(case: Case) -> None:
     m, t = case.model, case.train
     plain = (
-        getattr(m, "arch", "mlp") == "mlp" and m.activation in SIGMA_WS and m.init == "normal"
-        and m.norm == "none" and m.skip == "none" and getattr(m, "grad_norm", "none") in
-        ("none", False) and not m.boost_beta and not m.standardize_input and t.schedule == "none"
-    )  # fmt: skip
+        getattr(m, "arch", "mlp") == "mlp"
+        and m.activation in SIGMA_WS
+        and m.init == "normal"
+        and m.norm == "none"
+        and m.skip == "none"
+        and getattr(m, "grad_norm", "none") in ("none", False)
+        and not m.boost_beta
+        and not m.standardize_input
+        and t.schedule == "none"
+    )
     if not plain:
         raise ValueError(
             f"phase: case {case.id} is not a plain tanh or sigmoid MLP with N(0, std) weights; "
@@ -147,8 +173,9 @@ def _points(kind: str, case: Case, depths, lrs, sigma_ws) -> list[tuple[dict, st
     return out
 
 
-def build_runs(kind: str, cases: list[str], profile: Profile, depths=None, lrs=None,
-               sigma_ws=None) -> list[Run]:  # fmt: skip
+def build_runs(
+    kind: str, cases: list[str], profile: Profile, depths=None, lrs=None, sigma_ws=None
+) -> list[Run]:
     """Every run of the sweep, in grid order; ValueError naming the first bad case or value."""
     if kind not in KINDS:
         raise ValueError(f"unknown sweep {kind!r}; accepted: {', '.join(KINDS)}")
@@ -159,8 +186,13 @@ def build_runs(kind: str, cases: list[str], profile: Profile, depths=None, lrs=N
             variant = _variant(base, kind, values, profile)
             extra = {"default_lr": base.train.lr} if kind == "lr" else {}
             if kind == "phase":
-                extra = {"width": base.model.width, "activation": base.model.activation,
-                         "first_layer_sigma_w": sigma_w_of_std(values["init_std"], base.model.in_features)}  # fmt: skip
+                extra = {
+                    "width": base.model.width,
+                    "activation": base.model.activation,
+                    "first_layer_sigma_w": sigma_w_of_std(
+                        values["init_std"], base.model.in_features
+                    ),
+                }
             for seed in range(profile.seeds):
                 key = f"{kind}-{cid}-{part}-s{seed}"
                 sweep = {"kind": kind, "key": key, "values": values, **extra}

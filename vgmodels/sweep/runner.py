@@ -41,9 +41,15 @@ def left_to_train(runs: list[Run], out: Path, device: torch.device) -> list[Run]
     return [r for r in runs if reusable(out, r.case, r.profile, r.seed, device, r.key) is None]
 
 
-def run_all(runs: list[Run], out: Path, data: Dataset, address: str | None = None,
-            cpus: int | None = None, gpus_per_run: float = 0.0,
-            progress: Progress | None = None) -> tuple[int, int]:  # fmt: skip
+def run_all(
+    runs: list[Run],
+    out: Path,
+    data: Dataset,
+    address: str | None = None,
+    cpus: int | None = None,
+    gpus_per_run: float = 0.0,
+    progress: Progress | None = None,
+) -> tuple[int, int]:
     """Train every run on Ray (the cluster this process joined, else a local one of `cpus`);
     returns (records written, runs failed). A failed run is reported by its key."""
     session = time.strftime("%Y-%m-%dT%H:%M:%S")
@@ -51,13 +57,25 @@ def run_all(runs: list[Run], out: Path, data: Dataset, address: str | None = Non
     written, failed = 0, 0
 
     def annotate(job: Job, rec: dict) -> None:
-        rec["sweep"] = {**by_key[job.key].sweep, "started_at": rec["started_at"],
-                        "finished_at": rec["finished_at"], "session": session,
-                        "cluster_cpus": queue.workers}  # fmt: skip
+        rec["sweep"] = {
+            **by_key[job.key].sweep,
+            "started_at": rec["started_at"],
+            "finished_at": rec["finished_at"],
+            "session": session,
+            "cluster_cpus": queue.workers,
+        }
 
     device = run_device(gpus_per_run)
-    queue = RayQueue(data, device, cpus, address, gpus_per_run, folder=Path(out),
-                     progress=progress, on_record=annotate)  # fmt: skip
+    queue = RayQueue(
+        data,
+        device,
+        cpus,
+        address,
+        gpus_per_run,
+        folder=Path(out),
+        progress=progress,
+        on_record=annotate,
+    )
     with queue:
         queue.submit([Job(r.key, r.case, r.profile, r.seed, name=r.key) for r in runs])
         for _key, result in queue.as_finished():

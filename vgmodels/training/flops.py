@@ -11,7 +11,9 @@ import torch
 from vgmodels.device import best_seconds, sync
 from vgmodels.models import onednn_linear as linear
 
-_INHERITED_PEAK: dict[str, float] = {}  # device type -> a peak probed by the process that started this
+_INHERITED_PEAK: dict[
+    str, float
+] = {}  # device type -> a peak probed by the process that started this
 
 
 def inherit_peak(device_type: str, gflops: float) -> None:

@@ -75,9 +75,17 @@ def vanishing_ratio(grad_norms: Sequence[float]) -> float | None:
 
 
 EPOCH_METRICS = (
-    "train_loss", "train_acc", "val_loss", "val_acc", "grad_norm", "update_ratio",
-    "act_mean", "act_std", "saturation", "dead",
-)  # fmt: skip
+    "train_loss",
+    "train_acc",
+    "val_loss",
+    "val_acc",
+    "grad_norm",
+    "update_ratio",
+    "act_mean",
+    "act_std",
+    "saturation",
+    "dead",
+)
 
 
 def max_relative_difference(a: Sequence[dict], b: Sequence[dict], key: str) -> float | None:

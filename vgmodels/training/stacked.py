@@ -155,7 +155,9 @@ def train_stacked(
             break
     for k in live:
         records[k] = _finish(runs[k], len(runs), on_record)
-    stack.steps = None  # its step refers back to the stack: free the graph and the stacked state now
+    stack.steps = (
+        None  # its step refers back to the stack: free the graph and the stacked state now
+    )
     return [records[k] for k in range(len(runs))]
 
 

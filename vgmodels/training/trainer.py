@@ -122,9 +122,16 @@ class Run:
         self.phase = phase
         tc = self.case.train
         self.stepper = stepper(
-            self.model, self.opt, self.data.train, self.loss_fn, self.weights, self.learning,
-            tc.clip_norm, self.sched, self.graphs,
-        )  # fmt: skip
+            self.model,
+            self.opt,
+            self.data.train,
+            self.loss_fn,
+            self.weights,
+            self.learning,
+            tc.clip_norm,
+            self.sched,
+            self.graphs,
+        )
         flops = flops_per_sample(self.case.model, phase.active_depth, phase.trainable)
         self.flops_epoch = flops * self.n_train
 
@@ -182,9 +189,18 @@ class Run:
             finished_at=time.time(),
         )
         record = make_record(
-            self.case, self.profile, self.seed, self.dev, self.data, self.phases, self.history,
-            test, timing, self.flush_denormal, self.kernel,
-        )  # fmt: skip
+            self.case,
+            self.profile,
+            self.seed,
+            self.dev,
+            self.data,
+            self.phases,
+            self.history,
+            test,
+            timing,
+            self.flush_denormal,
+            self.kernel,
+        )
         return {**record, **beyond.record_fields(self)}
 
 
