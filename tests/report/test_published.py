@@ -5,13 +5,7 @@ import json
 
 import pytest
 
-from vgmodels.analysis.published import (
-    OUTSIDE,
-    PUBLISHED,
-    WITHIN,
-    compare,
-    published_records,
-)
+from vgmodels.analysis.published import OUTSIDE, PUBLISHED, WITHIN, compare, published_records
 from vgmodels.report.published import published_section
 from vgmodels.report.render import _environment
 

@@ -20,7 +20,7 @@ from vgmodels.analysis.summary import summarize
 from vgmodels.profiles import Profile
 from vgmodels.remedies import REMEDIES
 from vgmodels.report import render
-from vgmodels.report.figset import make_figures
+from vgmodels.report.figure_files import make_figures
 from vgmodels.report.render import build_site, missing_references
 from vgmodels.results import by_case
 from vgmodels.training.trainer import train_case

@@ -14,7 +14,7 @@ import numpy as np
 
 from vgmodels.analysis import meanfield
 from vgmodels.analysis.references import cite
-from vgmodels.report.figset import WIDTH, Figure, _save
+from vgmodels.report.figure_files import WIDTH, Figure, _save
 from vgmodels.report.tables import Table
 
 LEARNS = 0.5  # a run learns at test accuracy >= 0.5 (five times chance)

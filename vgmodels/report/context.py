@@ -13,7 +13,7 @@ from vgmodels.analysis.summary import CaseSummary, summarize
 from vgmodels.analysis.suspects import suspicion
 from vgmodels.remedies import REMEDIES
 from vgmodels.report import tables, text
-from vgmodels.report.figset import make_figures
+from vgmodels.report.figure_files import make_figures
 from vgmodels.report.findings import findings, significance_note
 from vgmodels.report.sections import build as build_sections
 from vgmodels.results import by_case

@@ -8,9 +8,9 @@ import matplotlib.pyplot as plt
 
 from vgmodels.analysis.references import cite
 from vgmodels.analysis.summary import mean_curve
-from vgmodels.report import figures as F
+from vgmodels.report import draw as F
 from vgmodels.report import section_figs as SF
-from vgmodels.report.figset import WIDTH, Figure, _save
+from vgmodels.report.figure_files import WIDTH, Figure, _save
 from vgmodels.report.section_data import LAYERWISE, budget_row, phase_spans, present
 from vgmodels.report.tables import Table
 

@@ -17,7 +17,7 @@ from vgmodels.analysis.published import (
     compare,
     published_records,
 )
-from vgmodels.report.figset import WIDTH, Figure, _save
+from vgmodels.report.figure_files import WIDTH, Figure, _save
 from vgmodels.report.tables import Table
 from vgmodels.results import by_case
 

@@ -10,7 +10,7 @@ from vgmodels.analysis.case_diagnosis import g
 from vgmodels.analysis.references import cite
 from vgmodels.analysis.summary import mean_curve
 from vgmodels.report import section_figs as SF
-from vgmodels.report.figset import WIDTH, Figure, _save
+from vgmodels.report.figure_files import WIDTH, Figure, _save
 from vgmodels.report.section_data import RECURRENT, fmt_acc, present, ratio_at, time_matrix
 from vgmodels.report.tables import Table
 

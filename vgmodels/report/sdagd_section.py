@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt
 from vgmodels.analysis.references import cite
 from vgmodels.analysis.summary import permutation_p
 from vgmodels.report import section_figs as SF
-from vgmodels.report.figset import WIDTH, Figure, _save
+from vgmodels.report.figure_files import WIDTH, Figure, _save
 from vgmodels.report.section_data import SDAGD_DEPTHS, SGD_DEPTHS, depth_series, fmt_acc, present
 from vgmodels.report.tables import Table
 

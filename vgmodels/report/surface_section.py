@@ -7,7 +7,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 
 from vgmodels.analysis.surfaces import GRID, STEPS, SURFACES, TOL, compare, surface_grid
-from vgmodels.report.figset import WIDTH, Figure, _save
+from vgmodels.report.figure_files import WIDTH, Figure, _save
 from vgmodels.report.surface_figs import draw_surface_paths, step_size_table, steps_table
 from vgmodels.report.tables import Table
 

@@ -11,7 +11,7 @@ Input is a plain list of records; sweep records (`python -m vgmodels.sweep`) car
 `section` = {"intro": str, "budget": Table, "parts": [part, ...]}, one part per sweep present, in
 the order depth, lr, phase: {"key", "title", "text", "table": Table, "figures": [Figure]}; the
 partial renders each part as its own numbered section, the intro and budget table in the first
-(Table from report.tables, Figure from report.figset). The pandas frames behind the tables
+(Table from report.tables, Figure from report.figure_files). The pandas frames behind the tables
 (depth_accuracy, deepest_learning, lr_accuracy, lr_fairness, phase_grid, phase_theory,
 sweep_budgets) are in sweep_tables.py; the drawing functions on a given ax in sweep_figs.py.
 """
@@ -26,7 +26,7 @@ from vgmodels.analysis import meanfield
 from vgmodels.remedies import get_case
 from vgmodels.report import sweep_figs as SF
 from vgmodels.report import sweep_tables as ST
-from vgmodels.report.figset import WIDTH, Figure, _save
+from vgmodels.report.figure_files import WIDTH, Figure, _save
 from vgmodels.report.sweep_tables import LEARNS, split_records
 
 __all__ = ["LEARNS", "split_records", "sweeps_section", "depth_part", "lr_part", "phase_part"]

@@ -77,8 +77,8 @@ RUN_OVERHEAD, SWEEP_OVERHEAD = 0.5, 30.0  # seconds: evaluation, probes, schedul
 
 
 @dataclass(frozen=True)
-class Run:
-    """One training of a sweep: its key (the record's file name), variant case, budget and seed."""
+class GridPoint:
+    """One training of a sweep (a point of its grid): its key (the record's file name), variant case, budget and seed."""
 
     key: str
     case: Case
@@ -175,7 +175,7 @@ def _points(kind: str, case: Case, depths, lrs, sigma_ws) -> list[tuple[dict, st
 
 def build_runs(
     kind: str, cases: list[str], profile: Profile, depths=None, lrs=None, sigma_ws=None
-) -> list[Run]:
+) -> list[GridPoint]:
     """Every run of the sweep, in grid order; ValueError naming the first bad case or value."""
     if kind not in KINDS:
         raise ValueError(f"unknown sweep {kind!r}; accepted: {', '.join(KINDS)}")
@@ -196,11 +196,11 @@ def build_runs(
             for seed in range(profile.seeds):
                 key = f"{kind}-{cid}-{part}-s{seed}"
                 sweep = {"kind": kind, "key": key, "values": values, **extra}
-                runs.append(Run(key, variant, profile, seed, sweep))
+                runs.append(GridPoint(key, variant, profile, seed, sweep))
     return runs
 
 
-def estimate_seconds(runs: list[Run], cpus: int) -> float:
+def estimate_seconds(runs: list[GridPoint], cpus: int) -> float:
     """Expected wall time of the runs on `cpus` single-threaded workers (cost model above)."""
     total = 0.0
     for r in runs:

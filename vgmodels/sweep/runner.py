@@ -22,10 +22,10 @@ from vgmodels.runs import folder
 from vgmodels.runs.folder import reusable
 from vgmodels.runs.progress import Progress
 from vgmodels.runs.queue import Job, RayQueue
-from vgmodels.sweep.grids import Run
+from vgmodels.sweep.grids import GridPoint
 
 
-def record_path(out: Path, run: Run) -> Path:
+def record_path(out: Path, run: GridPoint) -> Path:
     """A sweep run's record in --out: KEY.json."""
     return folder.record_path(out, run.case.id, run.seed, run.key)
 
@@ -35,14 +35,14 @@ def run_device(gpus_per_run: float) -> torch.device:
     return torch.device("cuda" if gpus_per_run else "cpu")
 
 
-def left_to_train(runs: list[Run], out: Path, device: torch.device) -> list[Run]:
+def left_to_train(runs: list[GridPoint], out: Path, device: torch.device) -> list[GridPoint]:
     """The runs --out holds no reusable record of (same case, seed, profile, config, code,
     device type)."""
     return [r for r in runs if reusable(out, r.case, r.profile, r.seed, device, r.key) is None]
 
 
 def run_all(
-    runs: list[Run],
+    runs: list[GridPoint],
     out: Path,
     data: Dataset,
     address: str | None = None,

@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from vgmodels.analysis.references import cite
 from vgmodels.analysis.summary import PUBLISHED_MLP, CaseSummary, family_cases, mean_layer_matrix
 from vgmodels.remedies import FAMILIES
-from vgmodels.report import figures as F
+from vgmodels.report import draw as F
 from vgmodels.report.prose import prose
 from vgmodels.report.tables import off_budget
 from vgmodels.report.text import budgets
