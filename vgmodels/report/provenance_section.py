@@ -62,7 +62,9 @@ def profile_settings(records: list[dict]):
 
 
 def mixed(records: list[dict]) -> list[dict]:
-    """Each quantity on which the records differ, with every value and the cases that hold it."""
+    """Each quantity on which the records differ: every value but the commonest with the cases
+    that hold it, then the commonest with how many cases hold it (a case whose seeds differ is
+    named under each of its values)."""
     out = []
     readers = {**QUANTITIES, "profile settings": profile_settings(records)}
     for name, read in readers.items():
@@ -70,11 +72,12 @@ def mixed(records: list[dict]) -> list[dict]:
         for r in records:
             cases_by_value[str(read(r))].add(r["case"])
         if len(cases_by_value) > 1:
-            values = [
-                {"value": value, "cases": sorted(cases)}
-                for value, cases in sorted(cases_by_value.items(), key=lambda kv: len(kv[1]))
-            ]
-            out.append({"quantity": name, "values": values})
+            ranked = sorted(cases_by_value.items(), key=lambda kv: (len(kv[1]), kv[0]))
+            values = [{"value": v, "cases": sorted(c)} for v, c in ranked[:-1]]
+            common, cases = ranked[-1]
+            out.append(
+                {"quantity": name, "values": values, "common": common, "n_common": len(cases)}
+            )
     return out
 
 

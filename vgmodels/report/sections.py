@@ -124,7 +124,7 @@ def build(
     groups = group(records)
     rows = reproduction(records, supplement=supplement)
     return {
-        "provenance": provenance_section([*records, *supplement, *swept]),
+        "provenance": provenance_section(records),  # Table 1's records
         "reproduction": {
             "intro": reproduction_intro(),
             "tally": tally(rows),
