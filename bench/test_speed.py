@@ -24,61 +24,48 @@ SPEED_CASE = "baseline"
 RELATIVE_TRAIN = 8192  # samples per epoch when timing every case against baseline (16 steps)
 
 
-def test_speed(benchmark, vg, dataset):
-    case = REMEDIES[SPEED_CASE]
-    epochs = 1 if vg["profile"].name == "smoke" else 3
-    full = vg["profile"].n_train is None
-    # as many seeds as the case benchmarks train at once: on a CPU the cores, each single-threaded;
-    # on an accelerator the paper profile's 3 seeds, stacked into one model
-    stacked = stacks(case, 3, vg["device"])
-    n_at_once = 3 if stacked else max(2, min(4, workers_for(default_cpus(), vg["device"])))
-    seeds_at_once = list(range(n_at_once))
+def _time_speed_case(vg, dataset, case, epochs: int, full: bool, seeds_at_once: list[int]):
+    """One run of the case timed per epoch, the seed-style loop, and its seeds trained at once."""
+    ends: list[float] = []  # after each epoch's evaluation and probes: whole-epoch walls
+    matmul_peak_gflops(vg["device"].type)  # the once-per-process probes, outside the timing
+    use_onednn()
+    profile = vg["profile"].with_epochs(epochs)
+    if vg["device"].type != "cpu":  # the CUDA context and the libraries' workspaces, once
+        train_case(case, vg["profile"].with_epochs(1), 0, vg["device"], dataset)
+    t0 = time.perf_counter()
 
-    def run():
-        ends: list[float] = []  # after each epoch's evaluation and probes: whole-epoch walls
-        matmul_peak_gflops(vg["device"].type)  # the once-per-process probes, outside the timing
-        use_onednn()
-        if vg["device"].type != "cpu":  # the CUDA context and the libraries' workspaces, once
-            train_case(case, vg["profile"].with_epochs(1), 0, vg["device"], dataset)
-        t0 = time.perf_counter()
-        ours = train_case(
-            case,
-            vg["profile"].with_epochs(epochs),
-            0,
-            vg["device"],
-            dataset,
-            on_epoch=lambda row: ends.append(time.perf_counter()),
-        )
-        ours_run = time.perf_counter() - t0  # the whole run: start, epochs, test
-        # 2 epochs of the seed-style loop (1.6-3.7 s each): its epochs vary by 2-5%, the
-        # machine from minute to minute by more, so more epochs would not steady the ratio
-        seed_style = (
-            seed_style_epochs(case, DeepMLP(case.model, linear=nn.Linear), 2, vg["device"])
-            if full
-            else None
-        )
-        at_once = workers_for(len(seeds_at_once), vg["device"]) > 1
-        started = False
-        if at_once:
-            from vgmodels.runs import queue as engine
+    def on_epoch(row):
+        ends.append(time.perf_counter())
 
-            started = not engine.ray.is_initialized()
-            engine.start(cpus=len(seeds_at_once))  # the session's cluster, or one started here
-        try:
-            t0 = time.perf_counter()
-            seeds = train_seeds(
-                case, vg["profile"].with_epochs(epochs), seeds_at_once, vg["device"], dataset
-            )
-            seeds_wall = time.perf_counter() - t0
-        finally:
-            if started:
-                engine.stop()
-        walls = [b - a for a, b in zip(ends, ends[1:], strict=False)]
-        return ours, walls, ours_run, seed_style, seeds, seeds_wall
-
-    ours, ours_walls, ours_run, seed_style, seeds, seeds_wall = benchmark.pedantic(
-        run, rounds=1, iterations=1, warmup_rounds=0
+    ours = train_case(case, profile, 0, vg["device"], dataset, on_epoch=on_epoch)
+    ours_run = time.perf_counter() - t0  # the whole run: start, epochs, test
+    # 2 epochs of the seed-style loop (1.6-3.7 s each): its epochs vary by 2-5%, the
+    # machine from minute to minute by more, so more epochs would not steady the ratio
+    seed_style = (
+        seed_style_epochs(case, DeepMLP(case.model, linear=nn.Linear), 2, vg["device"])
+        if full
+        else None
     )
+    started = False
+    if workers_for(len(seeds_at_once), vg["device"]) > 1:
+        from vgmodels.runs import queue as engine
+
+        started = not engine.ray.is_initialized()
+        engine.start(cpus=len(seeds_at_once))  # the session's cluster, or one started here
+    try:
+        t0 = time.perf_counter()
+        seeds = train_seeds(case, profile, seeds_at_once, vg["device"], dataset)
+        seeds_wall = time.perf_counter() - t0
+    finally:
+        if started:
+            engine.stop()
+    walls = [b - a for a, b in zip(ends, ends[1:], strict=False)]
+    return ours, walls, ours_run, seed_style, seeds, seeds_wall
+
+
+def _speed_info(case, vg, epochs, measured, stacked, seeds_at_once) -> dict:
+    """The speed benchmark's numbers (its extra_info) from what `_time_speed_case` measured."""
+    ours, ours_walls, ours_run, seed_style, seeds, seeds_wall = measured
     ours_s = statistics.median(h["seconds"] for h in ours["history"])
     ours_wall = statistics.median(ours_walls) if ours_walls else None
     seed_s = statistics.median(t for t, _ in seed_style) if seed_style else None
@@ -89,69 +76,91 @@ def test_speed(benchmark, vg, dataset):
     floor = products_seconds_per_epoch(
         linear_shapes(case.model), case.train.batch_size, ours["n_train"], vg["device"]
     )
+    n = len(seeds_at_once)
     info = {
-        "kind": "speed",
-        "case": SPEED_CASE,
-        "epochs": epochs,
-        "ours_seconds_per_epoch": ours_s,
-        "seed_style_seconds_per_epoch": seed_s,
+        "kind": "speed", "case": SPEED_CASE, "epochs": epochs,
+        "ours_seconds_per_epoch": ours_s, "seed_style_seconds_per_epoch": seed_s,
         "speedup": seed_s / ours_s if seed_s else None,
-        "ours_epoch_wall_seconds": ours_wall,
-        "seed_style_epoch_wall_seconds": seed_wall,
+        "ours_epoch_wall_seconds": ours_wall, "seed_style_epoch_wall_seconds": seed_wall,
         "speedup_epoch_wall": seed_wall / ours_wall if seed_wall and ours_wall else None,
-        "flops_per_epoch": flops,
-        "gflops_per_second": flops / ours_s / 1e9,
-        "peak_gflops": peak,
-        "mfu": flops / ours_s / (peak * 1e9),
-        "products_seconds_per_epoch": floor,
-        "products_share": floor / ours_s,
-        "products_mfu": flops / floor / (peak * 1e9),
+        "flops_per_epoch": flops, "gflops_per_second": flops / ours_s / 1e9, "peak_gflops": peak,
+        "mfu": flops / ours_s / (peak * 1e9), "products_seconds_per_epoch": floor,
+        "products_share": floor / ours_s, "products_mfu": flops / floor / (peak * 1e9),
         "speedup_bound": seed_s / floor if seed_s else None,
         "linear_kernel": ours["linear_kernel"],
         # several seeds at once against one: whole runs (start, epochs with validation, test)
-        "ours_run_seconds": ours_run,
-        "seeds": len(seeds_at_once),
-        "seeds_concurrent_runs": seeds[0]["concurrent_runs"],
-        "seeds_stacked": stacked,
+        "ours_run_seconds": ours_run, "seeds": n,
+        "seeds_concurrent_runs": seeds[0]["concurrent_runs"], "seeds_stacked": stacked,
         "seeds_threads": seeds[0]["threads"],
-        "seeds_wall_seconds_per_seed_epoch": seeds_wall / (len(seeds_at_once) * epochs),
-        "seeds_machine_mfu": flops * len(seeds_at_once) * epochs / seeds_wall / (peak * 1e9),
-    }
+        "seeds_wall_seconds_per_seed_epoch": seeds_wall / (n * epochs),
+        "seeds_machine_mfu": flops * n * epochs / seeds_wall / (peak * 1e9),
+    }  # fmt: skip
     per = info["seeds_wall_seconds_per_seed_epoch"]
     info["seeds_speedup_epoch_wall"] = seed_wall / per if seed_wall else None
     info["seeds_gain_epoch_wall"] = ours_run / epochs / per
-    benchmark.extra_info.update(info)
-    if seed_s:
+    return info
+
+
+def _print_speed(info: dict, seeds_at_once: list[int]) -> None:
+    """Two lines on the terminal: one run against the seed-style loop, and seeds at once."""
+    if info["speedup"]:
         ratio = (
             f"ratio {info['speedup']:.1f}x (products alone would give {info['speedup_bound']:.1f}x)"
         )
         if info["speedup_epoch_wall"]:
             ratio += (
-                f" (whole epochs with validation: {ours_wall:.3f} vs {seed_wall:.3f} s, "
-                f"{info['speedup_epoch_wall']:.1f}x)"
+                f" (whole epochs with validation: {info['ours_epoch_wall_seconds']:.3f} vs "
+                f"{info['seed_style_epoch_wall_seconds']:.3f} s, {info['speedup_epoch_wall']:.1f}x)"
             )
     else:
         ratio = "ratio n/a (subset profile)"
     print(
-        f"\nspeed[{SPEED_CASE}]: training steps ours {ours_s:.3f} s/epoch, seed-style "
-        f"{seed_s or float('nan'):.3f} s/epoch, {ratio}; "
-        f"{info['gflops_per_second']:.0f} GFLOP/s, MFU {info['mfu']:.2f} of {peak:.0f} GFLOP/s; "
-        f"the products alone take {floor:.3f} s/epoch ({info['products_share']:.0%} of our step "
-        f"time, MFU {info['products_mfu']:.2f}), {ours['linear_kernel']} kernels"
+        f"\nspeed[{SPEED_CASE}]: training steps ours {info['ours_seconds_per_epoch']:.3f} s/epoch, "
+        f"seed-style {info['seed_style_seconds_per_epoch'] or float('nan'):.3f} s/epoch, {ratio}; "
+        f"{info['gflops_per_second']:.0f} GFLOP/s, MFU {info['mfu']:.2f} of "
+        f"{info['peak_gflops']:.0f} GFLOP/s; the products alone take "
+        f"{info['products_seconds_per_epoch']:.3f} s/epoch ({info['products_share']:.0%} of our "
+        f"step time, MFU {info['products_mfu']:.2f}), {info['linear_kernel']} kernels"
     )
     gain = f", {info['seeds_gain_epoch_wall']:.2f}x the throughput of one seed's whole run"
     vs_seed = (
-        f", {info['seeds_speedup_epoch_wall']:.1f}x the seed-style loop's" if seed_wall else ""
+        f", {info['seeds_speedup_epoch_wall']:.1f}x the seed-style loop's"
+        if info["seeds_speedup_epoch_wall"]
+        else ""
     )
     how = (
         "stacked into one model"
-        if stacked
+        if info["seeds_stacked"]
         else f"{info['seeds_concurrent_runs']} processes x {info['seeds_threads']} threads"
     )
     print(
-        f"speed[{SPEED_CASE}, seeds {seeds_at_once} at once, {how}]: {per:.3f} s per seed-epoch with validation{gain}"
+        f"speed[{SPEED_CASE}, seeds {seeds_at_once} at once, {how}]: "
+        f"{info['seeds_wall_seconds_per_seed_epoch']:.3f} s per seed-epoch with validation{gain}"
         f"{vs_seed}; machine MFU {info['seeds_machine_mfu']:.2f}"
     )
+
+
+def test_speed(benchmark, vg, dataset):
+    case = REMEDIES[SPEED_CASE]
+    epochs = 1 if vg["profile"].name == "smoke" else 3
+    full = vg["profile"].n_train is None
+    # as many seeds as the case benchmarks train at once: on a CPU the cores, each single-threaded;
+    # on an accelerator the paper profile's 3 seeds, stacked into one model
+    stacked = stacks(case, 3, vg["device"])
+    n_at_once = 3 if stacked else max(2, min(4, workers_for(default_cpus(), vg["device"])))
+    seeds_at_once = list(range(n_at_once))
+    measured = benchmark.pedantic(
+        _time_speed_case,
+        args=(vg, dataset, case, epochs, full, seeds_at_once),
+        rounds=1,
+        iterations=1,
+        warmup_rounds=0,
+    )
+    ours, ours_walls, _, seed_style, seeds, _ = measured
+    info = _speed_info(case, vg, epochs, measured, stacked, seeds_at_once)
+    benchmark.extra_info.update(info)
+    _print_speed(info, seeds_at_once)
+    floor, ours_s = info["products_seconds_per_epoch"], info["ours_seconds_per_epoch"]
     # 784 -> 7 x 128 -> 10, per sample: forward 2mn for each Linear, a weight gradient 2mn for
     # each, an input gradient 2mn for all but the first: 2 (2 x 100352 + 3 x 6 x 16384 + 3 x 1280)
     assert info["flops_per_epoch"] == 998912 * ours["n_train"]

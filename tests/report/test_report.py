@@ -434,14 +434,25 @@ def test_published_results_rebuild_the_same_page(records, tmp_path):
 
 
 def test_findings_name_no_best_of_failures_and_mark_every_comparison(site, records):
-    from vgmodels.analysis.summary import smallest_p
-
     html = (site / "index.html").read_text()
     assert "best is" not in html
-    # 3 seeds a side: the permutation test cannot go below 2 / C(6, 3) = 0.10
-    assert smallest_p(3, 3) == pytest.approx(0.1)
-    assert "the smallest possible p is 0.10" in html and "p &lt; 0.05" not in html
+    # comparisons carry the Reproduction section's Welch interval, never a permutation p
+    assert "n.s." not in html and "smallest possible p" not in html and "95% CI" in html
     assert "Pitfalls: none is a remedy: relu_std1 fails (diverged; test accuracy" in html
+
+
+def test_a_finding_states_the_welch_interval_worked_by_hand():
+    from vgmodels.analysis.summary import CaseSummary
+    from vgmodels.report.findings import fmt_ci
+
+    case = CaseSummary("tanh", "activation", "", accs=[0.80, 0.82, 0.84], mean=0.82)
+    base = CaseSummary("baseline", "problem", "", accs=[0.1, 0.1, 0.1], mean=0.1)
+    # the baseline's seeds agree: a one-sample interval, sd 0.02, df 2, t = 4.303;
+    # half-width 4.303 * 0.02 / sqrt(3) = 0.0497: 72 -/+ 5.0 points
+    assert fmt_ci(case, base) == "95% CI +67.0 to +77.0 points, every plausible value above 0"
+    wide = CaseSummary("x", "problem", "", accs=[0.05, 0.12, 0.19], mean=0.12)
+    assert fmt_ci(wide, base).endswith("undecided: the interval holds 0")
+    assert fmt_ci(base, base) == "no spread in either case's seeds"
 
 
 def test_every_reference_is_cited_and_listed(site):

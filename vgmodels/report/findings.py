@@ -5,17 +5,23 @@ from __future__ import annotations
 from vgmodels.analysis.case_diagnosis import CaseDiagnosis, g
 from vgmodels.analysis.diagnosis import FAILURES
 from vgmodels.analysis.references import cite
-from vgmodels.analysis.summary import ALPHA, PUBLISHED_MLP, CaseSummary, family_cases
+from vgmodels.analysis.stats import welch
+from vgmodels.analysis.summary import PUBLISHED_MLP, CaseSummary, family_cases
 from vgmodels.remedies import FAMILIES
 from vgmodels.report.tables import off_budget
 
 
-def fmt_p(s: CaseSummary) -> str:
-    """'p = 0.10, n.s.' — the permutation test against the baseline, with its verdict."""
-    if s.p_value is None:
-        return "no test (fewer than 2 seeds a side)"
-    verdict = "significant" if s.p_value <= ALPHA else "n.s."
-    return f"p = {s.p_value:.2f}, {verdict}"
+def fmt_ci(s: CaseSummary, base: CaseSummary) -> str:
+    """The difference to the baseline's mean as its 95% Welch interval in points, and whether the
+    seeds decide its sign (the rule of the Reproduction section)."""
+    iv = welch(s.accs, base.accs)
+    if iv is None:
+        return "no interval (fewer than 2 seeds a side)"
+    if iv.lo == iv.hi:
+        return "no spread in either case's seeds"
+    sign = "above" if iv.lo > 0 else "below" if iv.hi < 0 else None
+    decided = f"every plausible value {sign} 0" if sign else "undecided: the interval holds 0"
+    return f"95% CI {100 * iv.lo:+.1f} to {100 * iv.hi:+.1f} points, {decided}"
 
 
 def delta(s: CaseSummary, base: CaseSummary) -> str:
@@ -42,12 +48,15 @@ def depth_finding(s: dict[str, CaseSummary], diag: dict[str, CaseDiagnosis]) -> 
         f"hidden layer receives {vr} of the last hidden layer's gradient."
     )
     shallow = depth[0]
-    if shallow.case != "baseline" and shallow.p_value is not None:
+    if shallow.case != "baseline" and not s["baseline"].missing:
         diff = 100 * (shallow.mean - s["baseline"].mean)
-        text += f" {shallow.case} is {diff:.1f} points above the baseline ({fmt_p(shallow)})" + (
-            f", and it fails too: {diag[shallow.case].short}."
-            if diag[shallow.case].failing
-            else "."
+        text += (
+            f" {shallow.case} is {diff:.1f} points above the baseline ({fmt_ci(shallow, s['baseline'])})"
+            + (
+                f", and it fails too: {diag[shallow.case].short}."
+                if diag[shallow.case].failing
+                else "."
+            )
         )
     return text
 
@@ -76,7 +85,7 @@ def family_finding(
         text += (
             f"; the highest test accuracy is {top.case}'s {top.mean:.4f} ({delta(top, base)}"
             f"{budget}, "
-            f"{fmt_p(top)}), which changes {changes[top.case]}"
+            f"{fmt_ci(top, base)}), which changes {changes[top.case]}"
         )
         single = [c for c in learners if ";" not in changes[c.case]]
         if single and top not in single:
@@ -94,9 +103,9 @@ def _one_case(c: CaseSummary, base: CaseSummary, d: CaseDiagnosis) -> str:
     """A case said alone: its accuracy against the baseline, and why it fails where it does."""
     if not d.failing:
         loss = f" and learns, but: {d.short}" if any(k in d.held for k in FAILURES) else ""
-        return f"{c.case} reaches {c.mean:.4f} ({delta(c, base)}, {fmt_p(c)}){loss}"
+        return f"{c.case} reaches {c.mean:.4f} ({delta(c, base)}, {fmt_ci(c, base)}){loss}"
     if c.mean - base.mean > 0.05:
-        return f"{c.case} reaches {c.mean:.4f} ({delta(c, base)}, {fmt_p(c)}) but fails: {d.short}"
+        return f"{c.case} reaches {c.mean:.4f} ({delta(c, base)}, {fmt_ci(c, base)}) but fails: {d.short}"
     return f"{c.case} fails ({d.short}; test accuracy {c.mean:.4f})"
 
 
@@ -142,23 +151,11 @@ def findings(
 
 
 def significance_note(s: dict[str, CaseSummary]) -> str:
-    """How differences were tested, and the smallest p the seed counts allow."""
-    p_mins = sorted({x.p_min for x in s.values() if x.p_min is not None})
-    text = (
-        "Differences to the baseline are tested with an exact two-sided permutation test over "
-        "seeds (every split of the pooled test accuracies into groups of the two sizes is "
-        "equally likely if the case makes no difference), valid when a side has no variance, "
-        "as the baseline's identical seeds have here."
+    """How differences to the baseline are stated: the Reproduction section's interval."""
+    return (
+        "Differences to the baseline are the difference of mean test accuracies with its 95% "
+        "Welch-Satterthwaite interval over seeds (one-sample where a side's seeds all agree, as "
+        "the baseline's at chance do); the seeds decide the sign only where the interval "
+        "excludes 0, the rule the Reproduction section applies to the sources' claims. "
+        "Accuracies in brackets are the lowest and highest seed."
     )
-    if p_mins:
-        floor = p_mins[0]
-        text += (
-            f" With these seed counts the smallest possible p is {floor:.2f}, reached when "
-            "every seed of a case lies beyond every seed of the baseline"
-        )
-        text += (
-            ", so no difference in this report can be significant at 0.05; each is marked n.s."
-            if floor > ALPHA
-            else "."
-        )
-    return text + " Accuracies in brackets are the lowest and highest seed."

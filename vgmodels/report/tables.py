@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from vgmodels.analysis.case_diagnosis import LEARNS, CaseDiagnosis, g
-from vgmodels.analysis.summary import ALPHA, CaseSummary
+from vgmodels.analysis.stats import welch
+from vgmodels.analysis.summary import CaseSummary
 from vgmodels.remedies import FAMILIES
 from vgmodels.report.prose import prose
 from vgmodels.report.text import budgets
@@ -66,12 +67,6 @@ def fmt_conv(s: CaseSummary) -> str:
         return "–"
     text = "never" if s.convergence is None else f"{s.convergence:g}"
     return text if s.converged_seeds in (0, s.n) else f"{text} ({s.converged_seeds}/{s.n})"
-
-
-def fmt_p(s: CaseSummary) -> str:
-    if s.p_value is None:
-        return "–"
-    return f"{s.p_value:.2f}" + (" *" if s.p_value <= ALPHA else " n.s.")
 
 
 def results_frame(
@@ -169,20 +164,18 @@ def ranking_table(
     rows, classes = [], []
     for rank, s in enumerate(ok, 1):
         diff = "–" if base.missing or s.case == "baseline" else f"{100 * (s.mean - base.mean):+.1f}"
-        rows.append(
-            [str(rank), flagged(s.case, other), fmt_acc(s), diff, fmt_p(s), changes[s.case]]
-        )
+        iv = None if base.missing or s.case == "baseline" else welch(s.accs, base.accs)
+        ci = "–" if iv is None else f"{100 * iv.lo:+.1f} to {100 * iv.hi:+.1f}"
+        rows.append([str(rank), flagged(s.case, other), fmt_acc(s), diff, ci, changes[s.case]])
         classes.append("failing" if diagnoses[s.case].failing else "")
-    p_min = min((s.p_min for s in ok if s.p_min is not None), default=None)
-    floor = f" With these seed counts p cannot go below {p_min:.2f}." if p_min is not None else ""
     caption = (
         "Ranking of all cases by mean test accuracy. Δ: difference of means to the baseline, in "
-        "points. p: exact two-sided permutation test over seeds against the baseline; * "
-        f"significant at {ALPHA}, n.s. not.{floor} Changes: the case's config against the "
+        "points; 95% CI: its Welch interval over seeds (– with fewer than 2 seeds a side). "
+        "Changes: the case's config against the "
         "baseline's, read from the records. Shaded rows do not learn (Table 1's diagnosis)."
         + budget_note(main, other)
     )
-    cols = ["#", "Case", "Test acc.", "Δ vs baseline", "p", "Changes"]
+    cols = ["#", "Case", "Test acc.", "Δ vs baseline", "95% CI", "Changes"]
     return Table("ranking", caption, cols, rows, classes)
 
 
