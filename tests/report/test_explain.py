@@ -148,3 +148,19 @@ def test_the_vanishing_ratio_is_table_1s_geometric_mean_everywhere():
     assert d.grad_ratio == pytest.approx(4.6096e-5, rel=1e-4)
     text = "; ".join(evidence(d))
     assert "of 3.8e-5 in epoch 1 and 4.6e-5 in the last epoch" in text
+
+
+def test_the_network_sentence_groups_the_cases_by_depth():
+    from vgmodels.analysis.summary import CaseSummary
+    from vgmodels.report.text import network_text
+
+    def case(name, depth, arch="mlp"):
+        rec = {"config": {"model": {"depth": depth, "width": 128, "arch": arch}}}
+        return CaseSummary(name, "", "", records=[rec], accs=[0.5], mean=0.5)
+
+    cases = [case("baseline", 7), case("depth3", 3), case("sdagd_depth3", 3), case("depth5", 5)]
+    s = {c.case: c for c in [*cases, case("lstm", 1, arch="lstm")]}
+    assert network_text(s) == (
+        "784 → 7 × 128 → 10; depth3 and sdagd_depth3 have 3 hidden layers; depth5 has 5 hidden "
+        "layers; lstm read the image as a sequence"
+    )

@@ -46,9 +46,12 @@ def network_text(s: dict[str, CaseSummary]) -> str:
     text = f"784 → {depth} × {width} → 10"
     mlp = [x for x in ok if cfg(x).get("arch", "mlp") == "mlp"]
     other = [x for x in mlp if cfg(x).get("depth", depth) != depth]
-    if other:
-        layers = " and ".join(str(cfg(x).get("depth")) for x in other)
-        text += f"; {' and '.join(x.case for x in other)} have {layers} hidden layers"
+    by_depth: dict[int, list[str]] = {}
+    for x in other:
+        by_depth.setdefault(cfg(x).get("depth"), []).append(x.case)
+    for d, cases in sorted(by_depth.items()):
+        names = cases[0] if len(cases) == 1 else ", ".join(cases[:-1]) + " and " + cases[-1]
+        text += f"; {names} {'has' if len(cases) == 1 else 'have'} {d} hidden layers"
     rnn = [x.case for x in ok if x not in mlp]
     if rnn:
         text += f"; {', '.join(rnn)} read the image as a sequence"
