@@ -164,3 +164,16 @@ def test_the_network_sentence_groups_the_cases_by_depth():
         "784 → 7 × 128 → 10; depth3 and sdagd_depth3 have 3 hidden layers; depth5 has 5 hidden "
         "layers; lstm read the image as a sequence"
     )
+
+
+def test_the_seeds_line_names_the_cases_with_another_seed_set():
+    from vgmodels.report.render import seeds_text
+
+    def recs(*seeds):
+        return [{"seed": s} for s in seeds]
+
+    groups = {"a": recs(0, 1, 2), "b": recs(2, 1, 0), "c": recs(0, 1, 2, 3, 4), "d": recs(0)}
+    assert (
+        seeds_text(groups) == "3 seeds (0, 1, 2) (5 seeds (0, 1, 2, 3, 4) for c; 1 seed (0) for d)"
+    )
+    assert seeds_text({"a": recs(0, 1)}) == "2 seeds (0, 1)"

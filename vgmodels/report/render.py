@@ -71,6 +71,21 @@ def _machines(records: list[dict]) -> str:
     return "; ".join(f"{name} ({n} runs)" for name, n in counts.most_common())
 
 
+def seeds_text(groups: dict[str, list[dict]]) -> str:
+    """'3 seeds (0, 1, 2)', or the commonest seed set and the cases with another."""
+    sets: dict[tuple, list[str]] = {}
+    for case, recs in groups.items():
+        sets.setdefault(tuple(sorted({r["seed"] for r in recs})), []).append(case)
+
+    def said(seeds: tuple) -> str:
+        return f"{len(seeds)} seed{'s' if len(seeds) != 1 else ''} ({', '.join(map(str, seeds))})"
+
+    ranked = sorted(sets.items(), key=lambda kv: -len(kv[1]))
+    text = said(ranked[0][0])
+    others = [f"{said(seeds)} for {', '.join(cases)}" for seeds, cases in ranked[1:]]
+    return text + (f" ({'; '.join(others)})" if others else "")
+
+
 def run_info(records: list[dict], bench_info: dict) -> dict:
     """What the setup section states, from the records (and the bench's run information)."""
     first = records[0]
@@ -82,7 +97,7 @@ def run_info(records: list[dict], bench_info: dict) -> dict:
         "budgets": budget,
         "machines": machines(records),
         "n_seeds": len(seeds),
-        "seeds_text": f"{len(seeds)} seed{'s' if len(seeds) != 1 else ''} ({', '.join(map(str, seeds))})",
+        "seeds_text": seeds_text(by_case(records)),
         "device": first["device"],
         # the machine as the run saw it; records of seeds trained at once name their 1-thread worker
         "device_name": bench_info.get("device_name") or _machines(records),
