@@ -116,13 +116,19 @@ def test_phase_spans_and_budget_table():
 def test_sdagd_depth_table():
     groups = group(
         [rec("depth5", s, 0.1) for s in range(2)]
-        + [rec("sdagd_depth5", s, 0.6 + 0.01 * s) for s in range(2)]
+        + [rec("sgd_lr0.1_depth5", s, a) for s, a in enumerate((0.10, 0.12))]
+        + [rec("sdagd_depth5", s, a) for s, a in enumerate((0.60, 0.62))]
     )
     t = sdagd_section.depth_table(groups)
     row5 = next(r for r in t.rows if r[0] == "5")
-    # +50.5 points; 2 vs 2 fully separated: 2 of C(4, 2) = 6 splits, p = 0.33
-    assert row5[3:] == ["+50.5", "0.33"]
-    assert t.row_classes[0] == "missing"  # depth 3: neither ran
+    # SDAGD - SGD at 0.1: 0.61 - 0.11 = +50 points; each side's mean has variance 0.0002 / 2,
+    # so se = sqrt(0.0002) = 0.01414 with Welch df = 2, t = 4.303: half-width 6.1 points
+    assert row5[2:] == [
+        "sgd_lr0.1_depth5: 0.1100 (0.1000–0.1200)",
+        "sdagd_depth5: 0.6100 (0.6000–0.6200)",
+        "+50.0 (95% CI +43.9 to +56.1)",
+    ]
+    assert t.row_classes[0] == "missing"  # depth 3: none ran
 
 
 def test_claims_table_and_tally():
@@ -190,14 +196,14 @@ def test_sdagd_section_with_the_surfaces(tmp_path):
             n = results[surface][name][1].steps_to_minimum
             assert rows[name][i] == f"{'not reached' if n is None else f'{n} steps'} ({knob} 0.3)"
     assert (tmp_path / "surfaces.png").stat().st_size > 1000
-    # depth 7: SDAGD 0.55 against SGD 0.10, +45.0 points; 2 vs 2 fully separated: p = 2/6
+    # depth 7: SDAGD beside SGD at 0.01; SGD at SDAGD's step size has no runs: no difference
     row7 = next(r for r in ctx["depth_table"].rows if r[0] == "7")
     assert row7 == [
         "7",
         "baseline: 0.1000 (every seed)",
+        "sgd_lr0.1: not run",
         "sdagd: 0.5500 (0.5000–0.6000)",
-        "+45.0",
-        "0.33",
+        "–",
     ]
     assert (tmp_path / "sdagd-depth.svg").is_file()
     assert sdagd_section.sdagd_section(group([rec("baseline", 0, 0.1)]), tmp_path) is None

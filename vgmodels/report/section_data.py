@@ -13,6 +13,8 @@ from vgmodels.analysis.verdicts import first_last_ratio
 
 RECURRENT = ("rnn", "lstm", "gru", "rnn_long", "lstm_long", "gru_long")
 SGD_DEPTHS = {3: "depth3", 5: "depth5", 7: "baseline"}
+# plain SGD at SDAGD's own step size 0.1: the control that separates the method from the rate
+SGD_FAST_DEPTHS = {3: "sgd_lr0.1_depth3", 5: "sgd_lr0.1_depth5", 7: "sgd_lr0.1"}
 SDAGD_DEPTHS = {3: "sdagd_depth3", 5: "sdagd_depth5", 7: "sdagd"}
 LAYERWISE = (
     ("layerwise_paper", "layerwise_paper_full"),
