@@ -223,12 +223,7 @@ class Plan:
         self.vg, self.data, self.wall = vg, data, wall
         profile, device, folder = vg["profile"], vg["device"], vg["runs"]
         self.reused: dict = {}
-        for cid in vg["cases"]:
-            for s in vg["seeds"]:
-                rec = reusable(folder, REMEDIES[cid], profile, s, device) if vg["resume"] else None
-                if rec is not None:
-                    self.reused[(cid, s)] = rec
-        todo = [(c, s) for c in vg["cases"] for s in vg["seeds"] if (c, s) not in self.reused]
+        todo = [k for c in vg["cases"] for k in self._not_reused(c, vg["seeds"])]
         # from the session's plan, not from what is left to train: a resumed session gives its
         # runs the threads an uninterrupted one does (the thread count can move the last bits)
         n = len(vg["cases"]) * len(vg["seeds"])
@@ -244,6 +239,15 @@ class Plan:
             self.queue = LocalQueue(data, device, **kw)
         self.queue.submit([Job((c, s), REMEDIES[c], profile, s) for c, s in todo])
 
+    def _not_reused(self, case_id: str, seeds: list[int]) -> list[tuple[str, int]]:
+        """The (case, seed) runs to train: with --vg-resume, those the runs folder lacks."""
+        vg = self.vg
+        for s in seeds if vg["resume"] else ():
+            rec = reusable(vg["runs"], REMEDIES[case_id], vg["profile"], s, vg["device"])
+            if rec is not None:
+                self.reused[(case_id, s)] = rec
+        return [(case_id, s) for s in seeds if (case_id, s) not in self.reused]
+
     def records(self, case_id: str) -> tuple[list[dict], list[int]]:
         """(this case's records in seed order, the seeds reused); trains what is missing, and
         the profile's further seeds where the first ones spread (profiles.seeds_needed)."""
@@ -251,13 +255,8 @@ class Plan:
         wanted = seeds_needed(self.vg["profile"], [r["test_acc"] for r in records])
         if self.vg["spread_rule"] and wanted > len(records):
             more = list(range(len(records), wanted))
-            profile, device, folder = self.vg["profile"], self.vg["device"], self.vg["runs"]
-            for s in more:
-                rec = reusable(folder, REMEDIES[case_id], profile, s, device)
-                if rec is not None and self.vg["resume"]:
-                    self.reused[(case_id, s)] = rec
-            todo = [(case_id, s) for s in more if (case_id, s) not in self.reused]
-            self.queue.submit([Job(k, REMEDIES[case_id], profile, k[1]) for k in todo])
+            todo = self._not_reused(case_id, more)
+            self.queue.submit([Job(k, REMEDIES[case_id], self.vg["profile"], k[1]) for k in todo])
             extra, extra_reused = self._records(case_id, more)
             records, reused = records + extra, reused + extra_reused
         return records, reused

@@ -30,7 +30,7 @@ def test_a_saved_record_is_reused_only_for_the_same_run_by_the_same_code(tmp_pat
     relu = REMEDIES["relu"]
     path = runs.save(tmp_path, make_record("relu", 0))
     assert path == tmp_path / "relu-s0.json" and [p.name for p in tmp_path.iterdir()] == [path.name]
-    assert json.loads(path.read_text())["code"] == runs.code_version()
+    assert json.loads(path.read_text())["code"] == provenance.code_version()
     assert runs.reusable(tmp_path, relu, PROFILE, 0, CPU) == json.loads(path.read_text())
     other_lr = dataclasses.replace(relu, train=dataclasses.replace(relu.train, lr=0.5))
     assert runs.reusable(tmp_path, relu, PROFILE, 1, CPU) is None  # another seed
@@ -38,7 +38,7 @@ def test_a_saved_record_is_reused_only_for_the_same_run_by_the_same_code(tmp_pat
     assert runs.reusable(tmp_path, relu, dataclasses.replace(PROFILE, n_train=99), 0, CPU) is None
     assert runs.reusable(tmp_path, other_lr, PROFILE, 0, CPU) is None  # another config
     assert runs.reusable(tmp_path, relu, PROFILE, 0, torch.device("cuda")) is None
-    new_code = {**runs.code_version(), "source_sha256": "0" * 64}
+    new_code = {**provenance.code_version(), "source_sha256": "0" * 64}
     monkeypatch.setattr(provenance, "code_version", lambda: new_code)
     assert runs.reusable(tmp_path, relu, PROFILE, 0, CPU) is None  # the training code changed
     monkeypatch.undo()

@@ -15,7 +15,6 @@ from vgmodels.remedies import FAMILIES, REMEDIES
 
 CHANCE = 0.10
 PUBLISHED_MLP = 0.8833  # MLP 256-128-100 on Fashion-MNIST, the dataset's benchmark table
-ALPHA = 0.05
 
 
 @dataclass
@@ -39,7 +38,6 @@ class CaseSummary:
     gflops: float | None = None
     diverged: int = 0
     p_value: float | None = None  # exact permutation test against baseline (>= 2 seeds each)
-    p_min: float | None = None  # the smallest p those seed counts allow
 
     @property
     def n(self) -> int:
@@ -56,10 +54,6 @@ class CaseSummary:
         if self.diverged:
             return f"diverged ({self.diverged}/{self.n})"
         return "ok"
-
-    @property
-    def significant(self) -> bool | None:
-        return None if self.p_value is None else self.p_value < ALPHA
 
 
 def ci95(values: list[float]) -> float | None:
@@ -97,13 +91,6 @@ def permutation_p(a: list[float], b: list[float]) -> float | None:
     return hits / count
 
 
-def smallest_p(n_a: int, n_b: int) -> float | None:
-    """The smallest p the permutation test can give with these group sizes (complete separation)."""
-    if n_a < 2 or n_b < 2:
-        return None
-    return permutation_p([float(n_b + i) for i in range(n_a)], [float(i) for i in range(n_b)])
-
-
 def summarize(groups: dict[str, list[dict]]) -> dict[str, CaseSummary]:
     """A summary for every case of REMEDIES, present or missing, in REMEDIES order."""
     out = {}
@@ -135,7 +122,6 @@ def summarize(groups: dict[str, list[dict]]) -> dict[str, CaseSummary]:
     for s in out.values():
         if s.case != "baseline" and not s.missing and not base.missing:
             s.p_value = permutation_p(s.accs, base.accs)
-            s.p_min = smallest_p(len(s.accs), len(base.accs))
     return out
 
 

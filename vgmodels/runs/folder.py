@@ -15,7 +15,7 @@ import torch
 
 from vgmodels.data import PROJECT_ROOT
 from vgmodels.profiles import Profile
-from vgmodels.provenance import code_version, same_code
+from vgmodels.provenance import same_code
 from vgmodels.remedies import Case
 from vgmodels.results import ResultsError, read_json, validate_record, write_json_atomic
 
@@ -31,8 +31,7 @@ def record_path(folder: Path, case_id: str, seed: int, name: str | None = None) 
 
 
 def save(folder: Path, record: dict, name: str | None = None) -> Path:
-    """State the code version in the record, then write it atomically into the runs folder."""
-    record["code"] = code_version()
+    """Write the record (it states its code: training/record.py) atomically into the folder."""
     path = record_path(folder, record["case"], record["seed"], name)
     return write_json_atomic(path, record, None)
 
