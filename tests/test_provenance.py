@@ -74,3 +74,39 @@ def test_same_code_compares_version_and_sources_not_the_commit(change, same):
 
     assert same_code({**code_version(), **change}) is same
     assert same_code(None) is False
+
+
+def test_a_stamped_copy_without_git_names_its_commit_while_its_sources_match(tmp_path):
+    import shutil
+
+    from vgmodels.provenance import write_stamp
+
+    pkg = _package(tmp_path / "checkout")
+    with pytest.raises(ValueError, match="not a clean git checkout"):
+        write_stamp(pkg)  # no git at all
+    root = pkg.parent
+    _git(root, "init", "-q")
+    (root / ".gitignore").write_text("COMMIT.json\n")
+    _git(root, "add", ".")
+    _git(root, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "one")
+    head = subprocess.run(
+        ["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    (pkg / "models.py").write_text("y = 5\n")
+    with pytest.raises(ValueError, match="commit first"):
+        write_stamp(pkg)  # a dirty checkout gets no stamp
+    (pkg / "models.py").write_text("y = 2\n")
+    write_stamp(pkg)
+
+    copy = tmp_path / "sent" / "vgmodels"  # the package alone, no .git above it
+    shutil.copytree(pkg, copy)
+    code = describe_code(copy)
+    assert code["git_commit"] == head and code["commit"] == head[:7]
+    assert code["git_dirty"] is False and code["publishable"] is True
+    (copy / "report" / "text.py").write_text("z = 9\n")  # presenting code: still that commit
+    assert describe_code(copy)["publishable"] is True
+    (copy / "training" / "loop.py").write_text("x = 7\n")  # training code: not that commit
+    changed = describe_code(copy)
+    assert changed["git_dirty"] is True and changed["publishable"] is False
+    (copy / "COMMIT.json").write_text("{broken")  # an unreadable stamp is no stamp
+    assert describe_code(copy)["git_commit"] is None

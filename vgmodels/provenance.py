@@ -4,19 +4,27 @@
 changes), else the package version and the first
 12 hex digits of the source hash; `publishable` is true only for a checkout with no uncommitted
 change under vgmodels/ (records from a dirty tree cannot be traced to a commit).
+
+A copy of the package with no git beside it (a wheel, a tree sent to a GPU machine) can carry a
+stamp, `vgmodels/COMMIT.json`, written in a clean checkout by `python -m vgmodels.provenance
+stamp`: the commit and the source hash it had. Such a copy names that commit, clean, only while its
+own source hash still equals the stamp's; a copy whose training sources changed since is dirty.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import subprocess
+import sys
 from pathlib import Path
 
 from vgmodels import __version__
 
 PACKAGE = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE.parent
+STAMP = "COMMIT.json"  # beside the sources of a copy with no git (see the module)
 
 # Sources that only read, write, check or present records: a change to them keeps old runs valid.
 NOT_TRAINING = (
@@ -53,6 +61,19 @@ def _git(root: Path, *args: str) -> str | None:
     return out.stdout.strip() if out.returncode == 0 else None
 
 
+def _stamp(package: Path) -> dict | None:
+    try:
+        stamp = json.loads((package / STAMP).read_text())
+    except (OSError, ValueError):
+        return None
+    keys = ("git_commit", "describe", "source_sha256")
+    return (
+        stamp
+        if isinstance(stamp, dict) and all(isinstance(stamp.get(k), str) for k in keys)
+        else None
+    )
+
+
 def describe_code(package: Path) -> dict:
     """Version, source hash, commit and publishability of the package at `package`."""
     root, sha = package.parent, source_sha256(package)
@@ -60,6 +81,10 @@ def describe_code(package: Path) -> dict:
     changed = _git(root, "status", "--porcelain", "--", package.name) if head else None
     dirty = None if changed is None else bool(changed)
     described = _git(root, "describe", "--always") if head else None
+    stamp = None if head else _stamp(package)
+    if stamp is not None:  # no git here: the stamp's commit, clean while the sources match it
+        head, described = stamp["git_commit"], stamp["describe"]
+        dirty = stamp["source_sha256"] != sha
     return {
         "version": __version__,
         "source_sha256": sha,
@@ -82,3 +107,24 @@ def same_code(code) -> bool:
     return isinstance(code, dict) and all(
         code.get(k) == mine[k] for k in ("version", "source_sha256")
     )
+
+
+def write_stamp(package: Path = PACKAGE) -> Path:
+    """Write `package`/COMMIT.json from its clean checkout; ValueError where it is not one."""
+    code = describe_code(package)
+    if not (package.parent / ".git").exists() or not code["publishable"]:
+        raise ValueError(f"{package}: not a clean git checkout; commit first")
+    out = package / STAMP
+    keys = ("git_commit", "source_sha256")
+    stamp = {k: code[k] for k in keys} | {"describe": code["commit"]}
+    out.write_text(json.dumps(stamp, indent=1) + "\n")
+    return out
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["stamp"]:
+        sys.exit("usage: python -m vgmodels.provenance stamp")
+    try:
+        print(write_stamp())
+    except ValueError as e:
+        sys.exit(f"vgmodels.provenance: {e}")

@@ -191,3 +191,18 @@ def test_a_run_queued_twice_or_never_is_refused(tiny_data, tiny_profile):
         q.submit([Job("x", REMEDIES["relu"], tiny_profile, 0)] * 2)
     with pytest.raises(KeyError, match="never queued"):
         q.collect(["nope"])
+
+
+def test_without_ray_the_local_queue_trains_and_ray_queue_says_how(monkeypatch, tiny_data):
+    # a machine without Ray (a lent GPU machine): one run after another here, and a request for
+    # runs at once is one line naming the way out, nothing started
+    monkeypatch.setattr(engine, "ray", None)
+    monkeypatch.setattr(ray_cluster, "ray", None)
+    with pytest.raises(ray_cluster.ClusterError, match="Ray is not installed.*--vg-workers 1"):
+        RayQueue(tiny_data, torch.device("cpu"), workers=2)
+    one = Profile("smoke", epochs=1, seeds=1, probe_size=32)
+    with LocalQueue(tiny_data, torch.device("cpu")) as q:
+        q.submit([Job(("relu", 0), REMEDIES["relu"], one, 0)])
+        (rec,) = q.collect([("relu", 0)])
+    alone = train_case(REMEDIES["relu"], one, 0, torch.device("cpu"), tiny_data)
+    assert _strip_timing(rec) == _strip_timing(alone)

@@ -51,13 +51,13 @@ def _batch64(case):
     return replace(case, train=replace(case.train, batch_size=64))
 
 
-def _close(a: dict, b: dict) -> None:
+def _close(a: dict, b: dict, rel: float = 1e-4) -> None:
     assert a["epochs_run"] == b["epochs_run"]
     for ha, hb in zip(a["history"], b["history"], strict=True):
-        assert hb["train_loss"] == pytest.approx(ha["train_loss"], rel=1e-4)
-        assert hb["val_loss"] == pytest.approx(ha["val_loss"], rel=1e-4)
-        assert hb["grad_norm"] == pytest.approx(ha["grad_norm"], rel=1e-3)
-    assert b["test_loss"] == pytest.approx(a["test_loss"], rel=1e-4)
+        assert hb["train_loss"] == pytest.approx(ha["train_loss"], rel=rel)
+        assert hb["val_loss"] == pytest.approx(ha["val_loss"], rel=rel)
+        assert hb["grad_norm"] == pytest.approx(ha["grad_norm"], rel=10 * rel)
+    assert b["test_loss"] == pytest.approx(a["test_loss"], rel=rel)
 
 
 @cuda
@@ -85,3 +85,16 @@ def test_graphed_stack_follows_the_eager_runs(case_id, monkeypatch, tiny_data, t
     monkeypatch.setenv("VG_GRAPHS", "1")
     for a, b in zip(eager, train_stacked(case, tiny_profile, [0, 1], dev, tiny_data), strict=True):
         _close(a, b)
+
+
+@cuda
+def test_graphed_sdagd_follows_the_eager_run(monkeypatch, tiny_data, tiny_profile):
+    # the same update rule; the sampled labels of its curvature come from another stream of the
+    # generator when graphed, so the runs agree to the curvature's noise, not to rounding
+    case = _batch64(REMEDIES["sdagd"])
+    dev = torch.device("cuda")
+    monkeypatch.setenv("VG_GRAPHS", "0")
+    eager = train_case(case, tiny_profile, 0, dev, tiny_data)
+    monkeypatch.setenv("VG_GRAPHS", "1")
+    graphed = train_case(case, tiny_profile, 0, dev, tiny_data)
+    _close(eager, graphed, rel=1e-2)

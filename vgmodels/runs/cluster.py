@@ -11,7 +11,10 @@ import logging
 import socket
 from pathlib import Path
 
-import ray
+try:
+    import ray
+except ImportError:  # only runs at once need Ray; the local queue (a GPU, one core) runs without it
+    ray = None
 
 from vgmodels.device import default_cpus
 
@@ -51,6 +54,11 @@ def connect(address: str | None = None, cpus: int | None = None) -> bool:
     Returns True when this call started or joined the cluster (its caller then calls `stop`),
     False when this process was connected already (that cluster is left as it is).
     """
+    if ray is None:
+        raise ClusterError(
+            "Ray is not installed (pip install ray); without it runs train one after another "
+            "(--vg-workers 1, or VG_WORKERS=1)"
+        )
     if ray.is_initialized():
         return False
     if not address:
@@ -76,4 +84,5 @@ def cluster_cpus() -> int:
 
 def stop() -> None:
     """Stop the local cluster this process started, or leave the one it joined."""
-    ray.shutdown()
+    if ray is not None:
+        ray.shutdown()

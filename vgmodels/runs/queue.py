@@ -20,7 +20,10 @@ from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import ray
+try:
+    import ray
+except ImportError:  # only runs at once need Ray; the local queue (a GPU, one core) runs without it
+    ray = None
 import torch
 
 from vgmodels.data import Dataset
@@ -168,6 +171,8 @@ class RayQueue(Queue):
     ):
         super().__init__(data, device, **kw)
         self.owns = False
+        if ray is None:  # ClusterError: one line saying how to run without it
+            cluster.connect(address, workers)
         if address or ray.is_initialized():  # ClusterError: one line, nothing started
             self.owns = cluster.connect(address, workers)
             cpus = cluster.cluster_cpus()

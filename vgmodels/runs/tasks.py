@@ -13,7 +13,10 @@ import os
 import warnings
 from collections.abc import Callable
 
-import ray
+try:
+    import ray
+except ImportError:  # only runs at once need Ray; the local queue (a GPU, one core) runs without it
+    ray = None
 import torch
 
 from vgmodels.data import Dataset, Split
@@ -54,7 +57,6 @@ def cpu_probes() -> dict:
     return {"linear": "onednn" if use_onednn() else "aten", "peak": matmul_peak_gflops("cpu")}
 
 
-@ray.remote(num_cpus=1, max_retries=RETRIES)
 def train_task(
     case: Case,
     profile: Profile,
@@ -70,3 +72,7 @@ def train_task(
         os.environ["VG_LINEAR"] = probes["linear"]  # read once per worker, by use_onednn
         inherit_peak("cpu", probes["peak"])
     return train_case(case, profile, seed, device, dataset(arrays), on_epoch=on_epoch)
+
+
+if ray is not None:
+    train_task = ray.remote(num_cpus=1, max_retries=RETRIES)(train_task)

@@ -73,6 +73,12 @@ def parser() -> OneLineParser:
     p.add_argument("--cpus", type=_positive, help="CPUs of the local cluster (default: all)")
     p.add_argument("--gpus-per-run", type=float, default=0.0, help="GPUs a run asks Ray for")
     p.add_argument(
+        "--device",
+        choices=("cpu", "cuda"),
+        default="cpu",
+        help="cuda: every run on this machine's GPU, one after another in this process, no Ray",
+    )
+    p.add_argument(
         "--out", default="results/sweeps", help="folder of records (default: %(default)s)"
     )
     p.add_argument("--dry-run", action="store_true", help="print the plan and the estimate only")
@@ -89,6 +95,11 @@ def _check_flags(args) -> None:
             raise ValueError(f"{name} applies to the {where} sweep, not {args.kind}")
     if not (math.isfinite(args.gpus_per_run) and args.gpus_per_run >= 0):
         raise ValueError(f"--gpus-per-run must be a number >= 0, got {args.gpus_per_run}")
+    if args.device == "cuda" and (args.address or args.gpus_per_run):
+        raise ValueError(
+            "--device cuda trains here, one run after another; for a Ray cluster's GPUs give "
+            "--gpus-per-run (and --address) without --device"
+        )
     problem = folder_output_problem(args.out)
     if problem:
         raise ValueError(f"--out {args.out}: {problem}")
@@ -122,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     from vgmodels.sweep import runner
 
-    todo = runner.left_to_train(runs, out, runner.run_device(args.gpus_per_run))
+    todo = runner.left_to_train(runs, out, runner.run_device(args.gpus_per_run, args.device))
     cpus = args.cpus or default_cpus()
     n_data = f"{profile.n_train or 'all'} samples"
     print(
@@ -144,7 +155,7 @@ def _train(args, todo: list, n_runs: int, profile, out: Path, cpus: int) -> int:
     from vgmodels.sweep import runner
 
     try:
-        owns = cluster.connect(args.address, cpus)
+        owns = args.device == "cpu" and cluster.connect(args.address, cpus)
     except ClusterError as e:
         fail(PROG, f"--address {args.address}: {e}")
     t0 = time.perf_counter()
@@ -155,7 +166,7 @@ def _train(args, todo: list, n_runs: int, profile, out: Path, cpus: int) -> int:
         out.mkdir(parents=True, exist_ok=True)
         progress = Progress(label=f"{args.kind} sweep")
         written, failed = runner.run_all(
-            todo, out, data, args.address, cpus, args.gpus_per_run, progress
+            todo, out, data, args.address, cpus, args.gpus_per_run, progress, args.device
         )
         write_files([runner.record_path(out, r) for r in todo], args.tensorboard)
     except (DataError, OSError) as e:

@@ -21,7 +21,7 @@ from vgmodels.data import Dataset
 from vgmodels.runs import folder
 from vgmodels.runs.folder import reusable
 from vgmodels.runs.progress import Progress
-from vgmodels.runs.queue import Job, RayQueue
+from vgmodels.runs.queue import Job, LocalQueue, RayQueue
 from vgmodels.sweep.grids import GridPoint
 
 
@@ -30,9 +30,10 @@ def record_path(out: Path, run: GridPoint) -> Path:
     return folder.record_path(out, run.case.id, run.seed, run.key)
 
 
-def run_device(gpus_per_run: float) -> torch.device:
-    """The device type a sweep's runs train on: a GPU where each asks Ray for one, else the CPU."""
-    return torch.device("cuda" if gpus_per_run else "cpu")
+def run_device(gpus_per_run: float, device: str = "cpu") -> torch.device:
+    """The device type a sweep's runs train on: a GPU where each asks Ray for one or where
+    `device` is cuda, else the CPU."""
+    return torch.device("cuda" if gpus_per_run or device == "cuda" else "cpu")
 
 
 def left_to_train(runs: list[GridPoint], out: Path, device: torch.device) -> list[GridPoint]:
@@ -49,8 +50,10 @@ def run_all(
     cpus: int | None = None,
     gpus_per_run: float = 0.0,
     progress: Progress | None = None,
+    device: str = "cpu",
 ) -> tuple[int, int]:
-    """Train every run on Ray (the cluster this process joined, else a local one of `cpus`);
+    """Train every run on Ray (the cluster this process joined, else a local one of `cpus`), or
+    with `device` cuda one after another on this machine's GPU, as the benchmark trains there;
     returns (records written, runs failed). A failed run is reported by its key."""
     session = time.strftime("%Y-%m-%dT%H:%M:%S")
     by_key = {r.key: r for r in runs}
@@ -65,17 +68,12 @@ def run_all(
             "cluster_cpus": queue.workers,
         }
 
-    device = run_device(gpus_per_run)
-    queue = RayQueue(
-        data,
-        device,
-        cpus,
-        address,
-        gpus_per_run,
-        folder=Path(out),
-        progress=progress,
-        on_record=annotate,
-    )
+    dev = run_device(gpus_per_run, device)
+    kw = dict(folder=Path(out), progress=progress, on_record=annotate)
+    if device == "cuda":
+        queue = LocalQueue(data.to(dev), dev, **kw)
+    else:
+        queue = RayQueue(data, dev, cpus, address, gpus_per_run, **kw)
     with queue:
         queue.submit([Job(r.key, r.case, r.profile, r.seed, name=r.key) for r in runs])
         for _key, result in queue.as_finished():

@@ -12,9 +12,11 @@ backward writes them afresh. Every step is a real training step: warm-up and cap
 batches in their order; they and the capture fall in the first epoch's time. The epoch's last,
 shorter batch runs eagerly.
 
-Graphed: the feed-forward models' steps with no host sync and no per-step Python state, so not
-SDAGD (its step decides on the host), not a learning-rate schedule (its rate is a Python number
-baked into the graph), and not the recurrent family (cuDNN's fused layers; a few seconds a case).
+Graphed: the feed-forward models' steps with no host sync and no per-step Python state, SDAGD's
+too (its two gradients, per-tensor norms and update are device tensors; its sampled labels draw
+from the graph-safe generator, so a graphed SDAGD run is not bitwise the eager one); not a
+learning-rate schedule (its rate is a Python number baked into the graph), and not the recurrent
+family (cuDNN's fused layers; a few seconds a case).
 `VG_GRAPHS=0` turns graphs off.
 """
 

@@ -97,7 +97,7 @@ def stepper(
             opt.zero_grad(set_to_none=set_to_none)
 
     after = sched.step if sched is not None else None
-    return Stepper(step, zero_grad, sums.tensors(), graph and not sdagd, after)
+    return Stepper(step, zero_grad, sums.tensors(), graph, after)
 
 
 def train_epoch(
