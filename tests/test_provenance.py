@@ -110,3 +110,13 @@ def test_a_stamped_copy_without_git_names_its_commit_while_its_sources_match(tmp
     assert changed["git_dirty"] is True and changed["publishable"] is False
     (copy / "COMMIT.json").write_text("{broken")  # an unreadable stamp is no stamp
     assert describe_code(copy)["git_commit"] is None
+
+    # the stamped sources copied over an older checkout: git says dirty, the sources say the stamp
+    (pkg / "training" / "loop.py").write_text("x = 0\n")
+    _git(root, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "two")
+    assert describe_code(pkg)["git_commit"] != head  # clean at "two": the stamp is not read
+    (pkg / "training" / "loop.py").write_text("x = 1\n")
+    code = describe_code(pkg)
+    assert code["git_commit"] == head and code["publishable"] is True
+    (pkg / "training" / "loop.py").write_text("x = 8\n")  # matches neither: git's dirty
+    assert describe_code(pkg)["commit"].endswith("-dirty")

@@ -8,7 +8,8 @@ change under vgmodels/ (records from a dirty tree cannot be traced to a commit).
 A copy of the package with no git beside it (a wheel, a tree sent to a GPU machine) can carry a
 stamp, `vgmodels/COMMIT.json`, written in a clean checkout by `python -m vgmodels.provenance
 stamp`: the commit and the source hash it had. Such a copy names that commit, clean, only while its
-own source hash still equals the stamp's; a copy whose training sources changed since is dirty.
+own source hash still equals the stamp's; a copy whose training sources changed since is dirty. A
+copy inside another, older checkout (git there calls it dirty) takes the stamp on the same terms.
 """
 
 from __future__ import annotations
@@ -81,8 +82,10 @@ def describe_code(package: Path) -> dict:
     changed = _git(root, "status", "--porcelain", "--", package.name) if head else None
     dirty = None if changed is None else bool(changed)
     described = _git(root, "describe", "--always") if head else None
-    stamp = None if head else _stamp(package)
-    if stamp is not None:  # no git here: the stamp's commit, clean while the sources match it
+    stamp = None if dirty is False else _stamp(package)
+    if stamp is not None and (head is None or stamp["source_sha256"] == sha):
+        # no git, or a checkout whose changes since touch no training source: the stamp's commit,
+        # clean while the sources match it
         head, described = stamp["git_commit"], stamp["describe"]
         dirty = stamp["source_sha256"] != sha
     return {
