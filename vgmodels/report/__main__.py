@@ -1,4 +1,5 @@
-"""`python -m vgmodels.report [--results FILE|DIR ...] [--out DIR] [--no-pdf]`: render the site."""
+"""`python -m vgmodels.report [--results FILE|DIR ...] [--other-device FILE|DIR ...] [--out DIR]
+[--no-pdf]`: render the site."""
 
 from __future__ import annotations
 
@@ -33,6 +34,11 @@ def main(argv: list[str] | None = None) -> int:
         default="results/site",
         help="new, empty, or a site this tool wrote (default results/site/; site/ is the published study)",
     )
+    p.add_argument(
+        "--other-device",
+        nargs="+",
+        help="records of the same cases and seeds from another device: compared in the setup only",
+    )
     p.add_argument("--no-pdf", action="store_true", help="skip the PDF")
     args = p.parse_args(argv)
     paths = args.results
@@ -45,12 +51,18 @@ def main(argv: list[str] | None = None) -> int:
         records, speed, info = load_results(paths)
     except ResultsError as e:
         fail(PROG, str(e))
+    others = []
+    if args.other_device:
+        try:
+            others = load_results(args.other_device)[0]
+        except ResultsError as e:
+            fail(PROG, f"--other-device: {e}")
     try:
         partition(records)
     except ValueError as e:
         fail(PROG, str(e))
     try:
-        out = build_site(records, speed, info, Path(args.out), pdf=not args.no_pdf)
+        out = build_site(records, speed, info, Path(args.out), pdf=not args.no_pdf, others=others)
     except RenderError as e:
         fail(PROG, str(e))
     except OSError as e:

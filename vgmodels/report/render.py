@@ -20,6 +20,7 @@ from vgmodels import __version__
 from vgmodels.analysis.references import link_citations
 from vgmodels.analysis.surfaces import compare
 from vgmodels.report.context import report_context
+from vgmodels.report.cross_device_section import cross_device_section
 from vgmodels.report.floor import floor_info, floor_text
 from vgmodels.report.partition import partition
 from vgmodels.report.section_data import SDAGD_DEPTHS, present
@@ -142,7 +143,12 @@ def _environment() -> jinja2.Environment:
 
 
 def render_html(
-    records: list[dict], speed: list[dict], bench_info: dict, out: Path, has_pdf: bool = True
+    records: list[dict],
+    speed: list[dict],
+    bench_info: dict,
+    out: Path,
+    has_pdf: bool = True,
+    others: list[dict] = (),
 ) -> str:
     """Figures into out/figures, the stylesheet beside; returns the HTML text.
 
@@ -165,6 +171,7 @@ def render_html(
     floor = floor_text(floor_info(main, bench_info))
     if floor:
         context["setup"].append(("Against the fp32 floor", floor))
+    context["cross_device"] = cross_device_section(main, list(others), out / "figures")
     return template.render(version=__version__, has_pdf=has_pdf, info=info, **context)
 
 
@@ -195,9 +202,15 @@ def render_pdf(index: Path, pdf: Path) -> None:
 
 
 def build_site(
-    records: list[dict], speed: list[dict], bench_info: dict, out: Path, pdf: bool = True
+    records: list[dict],
+    speed: list[dict],
+    bench_info: dict,
+    out: Path,
+    pdf: bool = True,
+    others: list[dict] = (),
 ) -> Path:
-    """Render into a temporary folder beside `out`, check it, then replace `out` with it."""
+    """Render into a temporary folder beside `out`, check it, then replace `out` with it;
+    `others` (records of the same seeds on another device) only for the setup's comparison."""
     out = Path(out)
     try:
         check_replaceable(out)
@@ -206,13 +219,14 @@ def build_site(
         raise RenderError(str(e)) from None
     bench_info = dict(bench_info)  # the render adds its own time
     try:
-        html_text = render_html(records, speed, bench_info, tmp, has_pdf=pdf)
+        html_text = render_html(records, speed, bench_info, tmp, has_pdf=pdf, others=others)
         (tmp / "index.html").write_text(html_text)
         (tmp / ".nojekyll").write_text("")
         write_tidy(records, tmp)  # results.parquet, results.csv.gz: every epoch and layer
         write_json_atomic(
             tmp / "results.json",
-            {"vgmodels": bench_info, "records": records, "speed": speed},
+            {"vgmodels": bench_info, "records": records, "speed": speed}
+            | ({"other_device_records": list(others)} if others else {}),
             indent=None,
         )
         if pdf:
