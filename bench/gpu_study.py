@@ -1,13 +1,15 @@
 """The published study on one GPU machine: every paper run, paper300's and the sweeps, in one go.
 
-    VG_DATA=FOLDER python bench/gpu_study.py OUT [--seconds S] [--workers N]
+    VG_DATA=FOLDER python bench/gpu_study.py OUT [--runs DIR] [--seconds S] [--workers N]
 
 A step of these models is a few hundred tiny kernels; one process keeps an H200 busy only while
 it replays a CUDA graph, and the eager parts (evaluation, probes, the recurrent and layer-wise
 cases) leave it idle. So N processes train at once, each one item of the plan (one case of a
 profile through `pytest bench/test_cases.py`, or one sweep through `python -m vgmodels.sweep
 --device cuda`), taken the longest first from one list (the plan's order below) so that they end
-together. Every process writes each record the moment it finishes into OUT/runs/...; an item
+together. Every process writes each record the moment it finishes into RUNS/paper, RUNS/paper300
+and RUNS/sweeps (RUNS: --runs, default OUT/runs) and reuses the identical runs already there, so a
+later call with the same code and --runs resumes where one stopped; an item
 still running at the deadline is interrupted (SIGINT: what it finished is kept) and listed as
 unfinished. OUT/items.tsv states each item's start, end, seconds and exit code: the per-case split
 of the wall time. Nothing here changes what a run computes: each record is the one `pytest
@@ -45,9 +47,12 @@ def _eager_weight(case) -> float:
     return 4.0 if case.train.schedule != "none" else 1.0
 
 
-def plan(out: Path, profiles=("paper", "paper300"), device="cuda") -> list[tuple[str, list[str]]]:
+def plan(
+    out: Path, profiles=("paper", "paper300"), device="cuda", runs: Path | None = None
+) -> list[tuple[str, list[str]]]:
     """(name, command) of every item, the longest expected first."""
     py = sys.executable
+    runs = runs or out / "runs"
     items = []
     for prof in profiles:
         profile = get_profile(prof)
@@ -59,13 +64,13 @@ def plan(out: Path, profiles=("paper", "paper300"), device="cuda") -> list[tuple
             cmd = [
                 py, "-m", "pytest", "bench/test_cases.py", "-q", "-p", "no:cacheprovider",
                 f"--vg-profile={prof}", f"--vg-cases={cid}", f"--vg-device={device}",
-                f"--vg-runs={out}/runs/{prof}", "--vg-resume",
+                f"--vg-runs={runs}/{prof}", "--vg-resume",
                 f"--benchmark-json={out}/bench/{prof}-{cid}.json",
             ]  # fmt: skip
             items.append((weight, f"{prof}:{cid}", cmd))
     top = max(w for w, _, _ in items)
     for i, kind in enumerate(SWEEPS):  # after the longest cases: they are many short runs
-        cmd = [py, "-m", "vgmodels.sweep", kind, "--device", device, "--out", f"{out}/runs/sweeps"]
+        cmd = [py, "-m", "vgmodels.sweep", kind, "--device", device, "--out", f"{runs}/sweeps"]
         items.append((top * (0.9 - 0.1 * i), f"sweep:{kind}", cmd))
     items.sort(key=lambda t: -t[0])
     return [(name, cmd) for _, name, cmd in items]
@@ -74,6 +79,7 @@ def plan(out: Path, profiles=("paper", "paper300"), device="cuda") -> list[tuple
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("out", type=Path)
+    ap.add_argument("--runs", type=Path, default=None, help="records folder (default OUT/runs)")
     ap.add_argument("--seconds", type=float, default=480.0, help="deadline from the start")
     ap.add_argument("--workers", type=int, default=12)
     ap.add_argument("--only", default=None, help="comma-separated item names (default: all)")
@@ -81,9 +87,10 @@ def main() -> int:
     ap.add_argument("--device", default="cuda", help="a check of this script: cpu")
     args = ap.parse_args()
     out = args.out.resolve()
-    for d in ("bench", "logs", "runs"):
+    for d in ("bench", "logs"):
         (out / d).mkdir(parents=True, exist_ok=True)
-    items = plan(out, args.profiles.split(","), args.device)
+    runs = args.runs.resolve() if args.runs else None
+    items = plan(out, args.profiles.split(","), args.device, runs)
     if args.only:
         keep = set(args.only.split(","))
         items = [it for it in items if it[0] in keep]
