@@ -3,12 +3,12 @@
 from vgmodels.report.beyond_section import beyond_section, init_spread
 
 
-def _rec(case, depth, acc, spread, gain=1.04):
+def _rec(case, depth, acc, spread, gain=1.04, epochs=6, n_train=54000, seed=0):
     return {
         "case": case,
-        "seed": 0,
-        "epochs_run": 6,
-        "n_train": 54000,
+        "seed": seed,
+        "epochs_run": epochs,
+        "n_train": n_train,
         "test_acc": acc,
         "seconds_per_epoch": 100.0,
         "mfu": 0.2,
@@ -53,3 +53,26 @@ def test_section_draws_and_states_what_records_hold(tmp_path):
 def test_init_spread_reads_only_the_epoch_zero_measurement():
     assert init_spread([_rec("x", 7, 0.5, 0.25), _rec("x", 7, 0.5, 0.75)]) == 0.5
     assert init_spread([{"jacobian": []}]) is None
+
+
+def test_longer_runs_stay_out_of_the_curves_and_carry_their_budget_into_the_claims(tmp_path):
+    grid = [
+        _rec("tanh_orthogonal", 7, 0.80, 0.05, epochs=5, n_train=10000),
+        _rec("tanh_orthogonal", 200, 0.60, 2.0, epochs=5, n_train=10000),
+        _rec("tanh_gaussian", 7, 0.79, 0.5, epochs=5, n_train=10000),
+        _rec("tanh_gaussian", 200, 0.30, 40.0, epochs=5, n_train=10000),
+        _rec("baseline_init", 200, 0.10, 0.0, epochs=5, n_train=10000),
+    ]
+    longer = [_rec("tanh_orthogonal", 200, 0.86, 3.0, epochs=6, n_train=54000)]
+    sec = beyond_section(grid + longer, tmp_path)
+    rows = {r[1][:20]: r for r in sec["claims"].rows}
+    schoenholz = rows["Networks train only "]
+    assert "0.8600 at depth 200 (6 epochs on 54,000 images, seed 0)" in schoenholz[2]
+    assert "0.1000 at depth 200 (5 epochs on 10,000 images, seed 0)" in schoenholz[2]
+    # the spread is the grid's (2.0), not the longer run's (3.0)
+    assert rows["Orthogonal weights a"][2] == "spread 2 orthogonal, 40 Gaussian at depth 200"
+    assert "5 epochs on 10,000 training images each" in sec["text"]
+    assert "Longer runs (6 epochs on 54,000 images)" in sec["text"]
+    assert "from 0.05 at depth 7 to 2 at depth 200 with orthogonal weights" in sec["text"]
+    assert "from 0.5 at depth 7 to 40 at depth 200 with Gaussian weights" in sec["text"]
+    assert len(sec["runs"].rows) == 6
