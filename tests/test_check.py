@@ -1,15 +1,19 @@
 """`vgmodels.check`: tolerances, verdicts and the table, on records whose numbers are set by hand."""
 
+import contextlib
 import copy
+import io
 import json
 import math
 import subprocess
 import sys
+import types
 
 import pytest
 
 from vgmodels.analysis.fingerprint import FLOORS, LOSS_RELATIVE, K
 from vgmodels.check import compare, format_rows, make_baseline
+from vgmodels.check import main as check_main
 from vgmodels.profiles import Profile
 from vgmodels.remedies import REMEDIES
 from vgmodels.training.trainer import train_case
@@ -179,9 +183,27 @@ def test_table_lists_the_worst_moves_first(template, base):
 
 
 def _cli(*args):
-    return subprocess.run(
-        [sys.executable, "-m", "vgmodels.check", *map(str, args)], capture_output=True, text=True
+    """`python -m vgmodels.check ARGS` in this process (so mutation testing sees what it runs):
+    its exit code, stdout and stderr."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = check_main([str(a) for a in args])
+        except SystemExit as e:
+            code = e.code
+    return types.SimpleNamespace(returncode=code, stdout=out.getvalue(), stderr=err.getvalue())
+
+
+def test_the_module_runs_as_a_command(seeds, tmp_path):
+    results = _bench(seeds, tmp_path / "bench.json")
+    base = tmp_path / "base.json"
+    out = subprocess.run(
+        [sys.executable, "-m", "vgmodels.check", str(results), "--write-baseline", str(base)],
+        capture_output=True,
+        text=True,
     )
+    assert out.returncode == 0, out.stderr
+    assert json.loads(base.read_text())["cases"]["adam"]["seeds"] == [r["seed"] for r in seeds]
 
 
 def _bench(records, path):
@@ -245,3 +267,14 @@ def test_cli_bad_input_is_one_line_exit_2_nothing_written(seeds, tmp_path):
     assert _one_line_exit_2(out) and "unknown case 'magic'" in out.stderr
     assert _one_line_exit_2(_cli(tmp_path / "missing.json", "--baseline", base))
     assert math.isclose(json.loads(base.read_text())["cases"]["adam"]["mean"], 0.51)
+
+
+def test_table_header_and_an_absent_baseline_written_out():
+    from vgmodels.check import Row
+
+    table = format_rows([Row("relu", 0.5, None, None, "no baseline")])
+    header, row = table.splitlines()
+    assert (
+        header == f"{'case':<22} {'test_acc':>8} {'baseline':>8} {'tol':>7}  {'verdict':<11} moved"
+    )
+    assert row.split() == ["relu", "0.5000", "-", "-", "no", "baseline"]
