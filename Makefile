@@ -33,12 +33,16 @@ report: bench
 	$(PY) -m vgmodels.report --results $(RESULTS) --out $(REPORT)  # ends with the paths of index.html and report.pdf
 	@echo "Your report: $(REPORT)/index.html (the published study stays in site/; make publish rebuilds it)"
 
-# Republish the study on purpose: the paper profile (resumed from results/runs/paper), with the
-# paper300 runs and the sweeps where present, rendered into site/.
+# Republish the study on purpose, from the records committed under $(STUDY) (resumed: only what is
+# missing trains): the paper profile, paper300's three cases, the sweeps where present; another
+# device's runs of the same seeds ($(OTHER)) only for the setup's comparison. Rendered into site/.
+STUDY ?= study/cpu
+OTHER ?= study/h200/paper
 publish: install
 	mkdir -p results
-	$(PY) -m pytest bench/ -p no:cacheprovider --vg-profile paper --vg-resume --benchmark-json results/bench-paper.json
-	$(PY) -m vgmodels.report --results results/bench-paper.json $(wildcard results/runs/paper300 results/sweeps) --out site
+	$(PY) -m pytest bench/ -p no:cacheprovider --vg-profile paper --vg-runs $(STUDY)/paper --vg-resume --benchmark-json results/bench-paper.json
+	$(PY) -m pytest bench/test_cases.py -p no:cacheprovider --vg-profile paper300 --vg-cases depth3,depth5,baseline --vg-runs $(STUDY)/paper300 --vg-resume
+	$(PY) -m vgmodels.report --results results/bench-paper.json $(STUDY)/paper300 $(wildcard $(STUDY)/sweeps $(STUDY)/beyond200) $(if $(wildcard $(OTHER)),--other-device $(OTHER)) --out site
 
 test: install
 	$(PY) -m ruff check vgmodels bench tests
