@@ -159,6 +159,10 @@ def test_missing_case_fails_unless_allowed(template, base):
     assert _row([other], base).regressed
     assert _row([other], base, allow_missing=True).verdict == "not run"
     assert not _row([other], base, allow_missing=True).regressed
+    # the missing case's row still states its baseline: mean 0.51, tolerance 0.06 (see ACCS)
+    (adam,) = [r for r in compare([other], base, allow_missing=True) if r.case == "adam"]
+    assert adam.current is None
+    assert (adam.baseline, adam.tolerance) == pytest.approx((0.51, 0.06))
     extra = {r.case: r.verdict for r in compare([other], base, allow_missing=True)}
     assert extra["rmsprop"] == "no baseline"
 
