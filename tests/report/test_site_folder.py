@@ -14,7 +14,7 @@ from vgmodels.report.site_folder import MARKER
 def quick_render(monkeypatch):
     """build_site with a one-line page instead of the figures, tables and PDF."""
 
-    def page(records, speed, info, out, has_pdf=True):
+    def page(records, speed, info, out, has_pdf=True, others=()):
         (out / "figures").mkdir()
         (out / "figures" / "a.svg").write_text("<svg/>")
         return '<html><img src="figures/a.svg"></html>'

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+from matplotlib import ticker
 
 from vgmodels.analysis.cross_device import pairs, per_case
 from vgmodels.report.figure_files import WIDTH, Figure, _save
@@ -23,11 +24,16 @@ def draw_acc_differences(ax, paired: list[dict], cases: list[str]) -> None:
 
 
 def draw_grad_ratios(ax, paired: list[dict], cases: list[str]) -> None:
-    """Per case, every layer's epoch-1 gradient-norm ratio (other / study) of every seed, log axis."""
+    """Per case, every layer's epoch-1 gradient-norm ratio (other / study) of every seed; a log
+    axis where the ratios span more than a factor of 10."""
+    every = []
     for i, case in enumerate(cases):
         rs = [x for p in paired if p["case"] == case for x in p["grad1_ratio"] if x is not None]
         ax.plot([i] * len(rs), rs, "_", ms=8, color="C1", alpha=0.7)
-    ax.set_yscale("log")
+        every += rs
+    if every and max(every) / min(every) > 10:
+        ax.set_yscale("log")
+        ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
     ax.axhline(1, color="grey", lw=0.6)
     ax.set_xticks(range(len(cases)), cases, rotation=40, ha="right")
     ax.set_ylabel("epoch-1 grad. norm ratio")
