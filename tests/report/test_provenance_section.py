@@ -76,3 +76,21 @@ def test_older_records_name_their_git_commit():
     (commit,) = mixed([old, record("baseline", 0), record("tanh", 0)])
     assert commit["values"] == [{"value": "0123456-dirty", "cases": ["relu"]}]
     assert (commit["common"], commit["n_common"]) == ("abc1234", 2)
+
+
+def test_the_setup_line_names_one_clean_commit_or_counts_the_mixture():
+    from vgmodels.report.provenance_section import code_line
+
+    def rec(commit, publishable=True, sha="ab" * 32):
+        return {"code": {"commit": commit, "publishable": publishable, "source_sha256": sha}}
+
+    assert code_line([rec("5ddd886"), rec("5ddd886")]) == (
+        "commit 5ddd886 (clean, training sources sha256 abababababab)"
+    )
+    assert code_line([rec("5ddd886"), rec("5ddd886", publishable=False)]) == (
+        "commit 5ddd886 (not clean: the records cannot all be traced to it, "
+        "training sources sha256 abababababab)"
+    )
+    assert code_line([rec("a1"), rec("b2-dirty"), {}]) == (
+        "3 commits (a1, b2-dirty, unknown): see the provenance section"
+    )

@@ -26,6 +26,19 @@ def commit_of(record: dict) -> str:
     return "unknown"
 
 
+def code_line(records: list[dict]) -> str:
+    """The setup's one line on the code: the commit the records ran from and whether it was clean
+    (every record publishable), or how many commits they mix."""
+    commits = sorted({commit_of(r) for r in records})
+    clean = all((r.get("code") or {}).get("publishable") for r in records)
+    if len(commits) == 1:
+        state = "clean" if clean else "not clean: the records cannot all be traced to it"
+        shas = {(r.get("code") or {}).get("source_sha256") for r in records} - {None}
+        sha = f", training sources sha256 {next(iter(shas))[:12]}" if len(shas) == 1 else ""
+        return f"commit {commits[0]} ({state}{sha})"
+    return f"{len(commits)} commits ({', '.join(commits)}): see the provenance section"
+
+
 def _join(values) -> str:
     return ", ".join(sorted({str(v) for v in values}))
 

@@ -23,6 +23,7 @@ from vgmodels.report.context import report_context
 from vgmodels.report.cross_device_section import cross_device_section
 from vgmodels.report.floor import floor_info, floor_text
 from vgmodels.report.partition import partition
+from vgmodels.report.provenance_section import code_line
 from vgmodels.report.section_data import SDAGD_DEPTHS, present
 from vgmodels.report.site_folder import OutFolderError, check_replaceable, make_temporary, swap_in
 from vgmodels.report.text import budgets, machines
@@ -171,6 +172,7 @@ def render_html(
     floor = floor_text(floor_info(main, bench_info))
     if floor:
         context["setup"].append(("Against the fp32 floor", floor))
+    context["setup"].insert(1, ("Code", code_line(main)))
     context["cross_device"] = cross_device_section(main, list(others), out / "figures")
     return template.render(version=__version__, has_pdf=has_pdf, info=info, **context)
 
