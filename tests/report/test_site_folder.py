@@ -106,7 +106,7 @@ def test_a_file_written_into_the_folder_while_rendering_stops_the_swap(
     out.mkdir()
     page = render.render_html
 
-    def slow_user(records, speed, info, tmp, has_pdf=True):
+    def slow_user(records, speed, info, tmp, has_pdf=True, others=()):
         (out / "draft.md").write_text("written meanwhile")
         return page(records, speed, info, tmp, has_pdf)
 
