@@ -282,3 +282,81 @@ def test_table_header_and_an_absent_baseline_written_out():
         header == f"{'case':<22} {'test_acc':>8} {'baseline':>8} {'tol':>7}  {'verdict':<11} moved"
     )
     assert row.split() == ["relu", "0.5000", "-", "-", "no", "baseline"]
+
+
+def _prof(profile="smoke", epochs=2, n_train=128):
+    return {"profile": profile, "profile_config": {"epochs": epochs}, "n_train": n_train}
+
+
+@pytest.mark.parametrize(
+    "records, baseline, why",
+    [
+        ([_prof()], {"profile": "smoke", "epochs": 2, "n_train": 128}, None),
+        ([_prof()], {"epochs": 2}, None),  # no profile, no n_train named: epochs decide
+        ([_prof()], {}, None),  # an old baseline naming nothing
+        (
+            [_prof("quick"), _prof("paper")],
+            {"profile": "smoke"},
+            "results are profile paper, quick, baseline is smoke",
+        ),
+        (
+            [_prof(epochs=3, n_train=64), _prof(epochs=2, n_train=128)],
+            {"profile": "smoke", "epochs": 2, "n_train": 128},
+            "results ran 3 epochs on 64 training images, the baseline 2 on 128: check against "
+            "a baseline of the same profile",
+        ),
+        (
+            [_prof(n_train=64)],
+            {"epochs": 2, "n_train": 128},
+            "results ran 2 epochs on 64 training images, the baseline 2 on 128: check against "
+            "a baseline of the same profile",
+        ),
+        ([_prof(n_train=64)], {"epochs": 2}, None),  # no n_train named: any size
+    ],
+)
+def test_same_profile_says_exactly_why_records_and_baseline_differ(records, baseline, why):
+    from vgmodels.check import _same_profile
+
+    assert _same_profile(records, baseline) == why
+
+
+@pytest.mark.parametrize(
+    "obj, message",
+    [
+        ([], "b.json: not a baseline (expected an object with a 'cases' table)"),
+        ({"cases": []}, "b.json: not a baseline (expected an object with a 'cases' table)"),
+        ({"cases": {"magic": {}}}, "b.json: unknown case 'magic'; accepted: depth3, depth5,"),
+        ({"cases": {"adam": []}}, "b.json: case adam needs numeric 'mean' and 'tolerance'"),
+        (
+            {"cases": {"adam": {"mean": True, "tolerance": 0.1}}},
+            "b.json: case adam needs numeric 'mean' and 'tolerance'",
+        ),
+        (
+            {"cases": {"adam": {"mean": 0.5, "tolerance": 0.1, "fingerprint": {}}}},
+            "b.json: case adam: fingerprint needs train_loss, grad_log10 and val_acc (each a mean "
+            "and a numeric tolerance) and a diverged count",
+        ),
+    ],
+)
+def test_a_bad_baseline_is_named_exactly(obj, message):
+    from vgmodels.check import validate_baseline
+    from vgmodels.results import ResultsError
+
+    with pytest.raises(ResultsError) as e:
+        validate_baseline(obj, "b.json")
+    assert str(e.value).startswith(message)
+    ok = {"cases": {"adam": {"mean": 0.5, "tolerance": 1}}}
+    assert validate_baseline(ok, "b.json") is ok
+
+
+def test_rows_for_unjudged_cases_and_the_improvement_boundary(template, base):
+    # a case with no baseline states its accuracy; a missing case in the middle of REMEDIES does
+    # not stop the rows after it; exactly mean + tolerance is not yet an improvement
+    relu = record(template, case="relu", acc=0.7)
+    rows = {r.case: r for r in compare([relu], base, allow_missing=True)}
+    assert (rows["relu"].current, rows["relu"].verdict) == (pytest.approx(0.7), "no baseline")
+    assert rows["adam"].verdict == "not run"
+    edge = [record(template, seed=s, acc=0.51 + 0.06) for s in range(3)]
+    assert _row(edge, base).verdict != "improved"
+    above = [record(template, seed=s, acc=0.51 + 0.0601) for s in range(3)]
+    assert _row(above, base).verdict == "improved"

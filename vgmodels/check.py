@@ -146,8 +146,9 @@ def _same_profile(records: list[dict], baseline: dict) -> str | None:
         )
     ran = {(r["profile_config"]["epochs"], r.get("n_train")) for r in records}
     want = (baseline.get("epochs"), baseline.get("n_train"))
-    if want[0] is not None and any(e != want[0] or (want[1] and n != want[1]) for e, n in ran):
-        e, n = sorted(ran, key=str)[0]
+    off = [(e, n) for e, n in ran if e != want[0] or (want[1] and n != want[1])]
+    if want[0] is not None and off:
+        e, n = sorted(off, key=str)[0]  # one budget that differs, named the same on every run
         return (
             f"results ran {e} epochs on {n} training images, the baseline {want[0]} on "
             f"{want[1]}: check against a baseline of the same profile"
