@@ -76,3 +76,12 @@ def test_longer_runs_stay_out_of_the_curves_and_carry_their_budget_into_the_clai
     assert "from 0.05 at depth 7 to 2 at depth 200 with orthogonal weights" in sec["text"]
     assert "from 0.5 at depth 7 to 40 at depth 200 with Gaussian weights" in sec["text"]
     assert len(sec["runs"].rows) == 6
+
+
+def test_the_batchnorm_probe_is_explained_only_where_batchnorm_ran(tmp_path):
+    plain = beyond_section([_rec("tanh_orthogonal", 7, 0.8, 0.1)], tmp_path)
+    assert "evaluation mode" not in plain["text"]
+    both = [_rec("tanh_orthogonal", 7, 0.8, 0.1), _rec("batchnorm", 7, 0.7, 6.0)]
+    assert (
+        "its spectrum at initialization the plain sigmoid" in beyond_section(both, tmp_path)["text"]
+    )

@@ -241,6 +241,13 @@ def intro_text(recs: list[dict], groups) -> str:
     devices = ", ".join(sorted({r.get("device_name") or r.get("device") or "?" for r in recs}))
     epochs, n = budget(grid_runs(recs)[0])
     longer = sorted({budget(r) for r in recs} - {(epochs, n)})
+    bn = (
+        " BatchNorm's Jacobian is measured in evaluation mode, on its running statistics (so each "
+        "image's Jacobian is its own); before training these are 0 and 1, which makes the layer "
+        "the identity and its spectrum at initialization the plain sigmoid network's."
+        if "batchnorm" in groups
+        else ""
+    )
     more = "".join(
         f" Longer runs ({e} epochs on {k:,} images) are in the claims and the run table, not in "
         "the curves."
@@ -251,7 +258,7 @@ def intro_text(recs: list[dict], groups) -> str:
         "remedies that came after train the same 128-wide MLP on the same data and loss, "
         f"to {deep} layers ({devices}). The curves are the sweep's grid: {epochs} epochs on "
         f"{n:,} training images each.{more} Variants absent from the records are absent from "
-        "the figures and marked absent in the claims table. " + spread_text(groups)
+        "the figures and marked absent in the claims table. " + spread_text(groups) + bn
     ).strip()
 
 
