@@ -506,3 +506,28 @@ def test_a_broken_fingerprint_is_refused_naming_its_case(baseline, data):
     with pytest.raises(ResultsError, match=f"^b.json: case {cid}: fingerprint needs ") as e:
         check.validate_baseline(baseline, "b.json")
     assert "\n" not in str(e.value)
+
+
+@pytest.mark.parametrize(
+    "case, sweep, accepted",
+    [
+        ("tanh_orthogonal", {"kind": "beyond"}, True),  # a 'beyond' variant, not a remedy
+        ("tanh_orthogonal", {"kind": "depth"}, False),  # other sweeps name remedies
+        ("tanh_orthogonal", None, False),  # a bench record names a remedy
+        ("", {"kind": "beyond"}, False),
+        ("tanh orthogonal; rm", {"kind": "beyond"}, False),
+        ("relu", {"kind": "depth"}, True),
+    ],
+)
+def test_beyond_records_name_their_own_variants_and_only_they(case, sweep, accepted):
+    from vgmodels.results import ResultsError, validate_record
+
+    rec = make_record(case="relu")
+    rec["case"] = case
+    if sweep is not None:
+        rec["sweep"] = sweep
+    if accepted:
+        assert validate_record(rec, "r.json") is rec
+    else:
+        with pytest.raises(ResultsError, match="unknown case"):
+            validate_record(rec, "r.json")

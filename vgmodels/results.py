@@ -88,6 +88,19 @@ def _is_number_list(values) -> bool:
     )
 
 
+def _beyond_variant(rec: dict) -> bool:
+    """A 'beyond' sweep record: its case names one of that sweep's own variants
+    (vgmodels.sweep.beyond_grid, not the remedies), and its config states the whole model."""
+    sweep = rec.get("sweep")
+    return (
+        isinstance(sweep, dict)
+        and sweep.get("kind") == "beyond"
+        and isinstance(rec["case"], str)
+        and rec["case"].isidentifier()
+        and isinstance(rec.get("config"), dict)
+    )
+
+
 def validate_record(rec, where: str) -> dict:
     """The record itself, or ResultsError naming the first field that breaks the schema."""
     if not isinstance(rec, dict):
@@ -99,9 +112,10 @@ def validate_record(rec, where: str) -> dict:
         )
     _check_fields(rec, RECORD, where)
     _check_fields(rec, {k: t for k, t in OPTIONAL.items() if k in rec}, where)
-    if rec["case"] not in REMEDIES:
+    if rec["case"] not in REMEDIES and not _beyond_variant(rec):
         raise ResultsError(
-            f"{where}: unknown case {rec['case']!r}; accepted: {', '.join(REMEDIES)}"
+            f"{where}: unknown case {rec['case']!r}; accepted: {', '.join(REMEDIES)}, or a "
+            "'beyond' sweep's variant"
         )
     where = f"{where}: case {rec['case']}"
     for key in ("test_acc", "best_val_acc"):

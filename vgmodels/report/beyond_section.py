@@ -118,7 +118,11 @@ def _boundary_figure(groups, figs: Path) -> Figure:
         for d, rs in groups.get(case, {}).items():
             sw = rs[0]["config"]["model"]["init_gain"]
             ok = np.mean([r["test_acc"] for r in rs]) >= LEARNS
-            ax.plot([sw], [d], "o" if ok else "x", color="C0" if "orth" in case else "C1")
+            orth = "orth" in case  # drawn large and hollow: the Gaussian mark sits inside it
+            ax.plot(
+                [sw], [d], "o" if ok else "x", color="C0" if orth else "C1",
+                ms=10 if orth else 4, mfc="none" if orth else None, mew=1.2,
+            )  # fmt: skip
     ax.set_yscale("log")
     ax.set_ylim(3, 2e3)
     ax.set_xlabel("σ_w")
@@ -131,7 +135,7 @@ def _boundary_figure(groups, figs: Path) -> Figure:
         "Dashed: 6 ξ_c, the depth below which Schoenholz et al. find networks "
         "trainable, for tanh at σ_b = 0. Marks: our tanh runs at the critical σ_w "
         "(σ_b = 0.01); o learned (test acc. ≥ 0.5), x did not; blue orthogonal, "
-        "orange Gaussian.",
+        "orange Gaussian (the small mark inside the large one where both ran at the same σ_w).",
     )
 
 
@@ -256,7 +260,7 @@ def intro_text(recs: list[dict], groups) -> str:
     return (
         "Every source stops at 7 hidden layers and at remedies from before 2016. Here the "
         "remedies that came after train the same 128-wide MLP on the same data and loss, "
-        f"to {deep} layers ({devices}). The curves are the sweep's grid: {epochs} epochs on "
+        f"to {deep} layers, on {devices}. The curves are the sweep's grid: {epochs} epochs on "
         f"{n:,} training images each.{more} Variants absent from the records are absent from "
         "the figures and marked absent in the claims table. " + spread_text(groups) + bn
     ).strip()
@@ -284,7 +288,7 @@ def beyond_section(records: list[dict], fig_dir: Path) -> dict | None:
             str(r["n_train"]),
             f"{r['config']['train']['optimizer']} lr {r['config']['train']['lr']:g}",
             f"{r['test_acc']:.4f}",
-            f"{r['seconds_per_epoch']:.0f}",
+            f"{r['seconds_per_epoch']:.2g}",
             f"{(r.get('mfu') or 0):.3f}",
         ]
         for r in sorted(recs, key=lambda r: (r["case"], r["config"]["model"]["depth"], r["seed"]))
