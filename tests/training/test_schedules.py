@@ -133,3 +133,26 @@ def test_bad_schedule_names_what_is_accepted():
         phases_for("layerwise_paper", 20, budget="half")
     with pytest.raises(ValueError, match="defined for 7 hidden layers, got 5"):
         phases_for("layerwise_greedy", 20, depth=5)
+
+
+def test_split_budget_hands_leftovers_by_remainder_one_each_in_turn():
+    # 7 x 3/5 = 4.2 and 7 x 2/5 = 2.8: the smaller share has the larger remainder and gets the epoch
+    assert split_budget([3, 2], 7) == [4, 3]
+    # three equal shares of 5 (1.67 each): two leftovers, to the first two in turn
+    assert split_budget([1, 1, 1], 5) == [2, 2, 1]
+    # four equal shares of 7 (1.75 each): three leftovers, one to each of the first three
+    assert split_budget([1, 1, 1, 1], 7) == [2, 2, 2, 1]
+
+
+def test_case_phases_take_the_recurrent_budget_and_the_exact_layer_wise_one():
+    from vgmodels.profiles import RECURRENT_PAPER, get_profile
+    from vgmodels.remedies import REMEDIES
+    from vgmodels.training.schedules import case_phases
+
+    paper, paper300 = get_profile("paper"), get_profile("paper300")
+    (rnn,) = case_phases(REMEDIES["rnn"], paper)
+    assert rnn.epochs == RECURRENT_PAPER == 50
+    (mlp,) = case_phases(REMEDIES["baseline"], paper)
+    assert mlp.epochs == 100
+    exact = [p.epochs for p in case_phases(REMEDIES["layerwise_paper"], paper300)]
+    assert exact == [100] * 6 + [300]  # the article's own 6 x 100 + 300
