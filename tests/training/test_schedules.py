@@ -156,3 +156,14 @@ def test_case_phases_take_the_recurrent_budget_and_the_exact_layer_wise_one():
     assert mlp.epochs == 100
     exact = [p.epochs for p in case_phases(REMEDIES["layerwise_paper"], paper300)]
     assert exact == [100] * 6 + [300]  # the article's own 6 x 100 + 300
+
+
+def test_the_defaults_split_the_budget_and_the_full_cases_keep_their_own():
+    from vgmodels.profiles import get_profile
+    from vgmodels.remedies import REMEDIES
+    from vgmodels.training.schedules import case_phases
+
+    # 90 epochs over the article's 2-2-2-1 weights (1 x 6, 3): 10 a stage, 30 the last
+    assert [p.epochs for p in phases_for("layerwise_paper", 90)] == [10] * 6 + [30]
+    full = case_phases(REMEDIES["layerwise_paper_full"], get_profile("paper"))
+    assert [p.epochs for p in full] == [100] * 6 + [300]  # every stage the profile's 100
