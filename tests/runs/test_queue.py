@@ -1,5 +1,6 @@
 """The one queue: runs at once on Ray give the records of the runs alone; in turn in this process."""
 
+import functools
 import json
 import os
 
@@ -13,6 +14,7 @@ from vgmodels.provenance import code_version
 from vgmodels.remedies import REMEDIES
 from vgmodels.runs import cluster as ray_cluster
 from vgmodels.runs import queue as engine
+from vgmodels.runs import seeds as seeds_module
 from vgmodels.runs.queue import Job, LocalQueue, RayQueue
 from vgmodels.runs.seeds import train_seeds, workers_for
 from vgmodels.runs.tasks import cpu_probes, data_arrays, train_task
@@ -137,9 +139,32 @@ def test_a_failing_run_raises_its_error_when_collected(cluster):
     assert not q.pending and not q.done
 
 
-def test_seeds_of_one_case_train_at_once_on_the_cluster(cluster, tiny_data, tiny_profile):
+def test_seeds_of_one_case_train_at_once_on_the_cluster(
+    cluster, tiny_data, tiny_profile, tmp_path, monkeypatch
+):
+    """Each seed waits after its first epoch until the other has trained one too, in another
+    process: seeds trained one after another (or in this process) never get past the wait."""
+    arrived = tmp_path / "arrived"
+
+    def meet(row):  # runs in the Ray worker after every epoch
+        import os
+        import time
+
+        if row["epoch"] != 1:
+            return
+        with open(arrived, "a") as f:
+            f.write(f"{os.getpid()}\n")
+        deadline = time.monotonic() + 120  # only a failing run waits this long
+        while len(set(open(arrived).read().split())) < 2:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the other seed never trained beside this one")
+            time.sleep(0.05)
+
+    monkeypatch.setattr(seeds_module, "Job", functools.partial(Job, on_epoch=meet))
     recs = train_seeds(REMEDIES["relu"], tiny_profile, [1, 0], CPU, tiny_data, workers=2)
     assert [(r["seed"], r["concurrent_runs"], r["threads"]) for r in recs] == [(1, 2, 1), (0, 2, 1)]
+    pids = arrived.read_text().split()
+    assert len(pids) == 2 and len(set(pids)) == 2 and str(os.getpid()) not in pids
     assert ray.is_initialized()  # the cluster it found is left running
 
 
