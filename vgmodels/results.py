@@ -279,3 +279,9 @@ def by_case(records: list[dict]) -> dict[str, list[dict]]:
         if rs:
             groups[cid] = sorted(rs, key=lambda r: r["seed"])
     return groups
+
+
+def device_label(rec: dict) -> str:
+    """The machine a record ran on, as the report names it: its device name (CPU model and
+    threads, or GPU model), else its device type."""
+    return rec.get("device_name") or rec.get("device") or "unknown"

@@ -13,13 +13,11 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
+from vgmodels.results import device_label
+
 
 def _key(r: dict) -> tuple:
     return (r["case"], r["seed"], r.get("profile"), r.get("epochs"))
-
-
-def _device(r: dict) -> str:
-    return r.get("device_name") or r.get("device") or "unknown"
 
 
 def pairs(records: list[dict], others: list[dict]) -> list[dict]:
@@ -41,8 +39,8 @@ def pairs(records: list[dict], others: list[dict]) -> list[dict]:
             {
                 "case": r["case"],
                 "seed": r["seed"],
-                "device": _device(r),
-                "other_device": _device(o),
+                "device": device_label(r),
+                "other_device": device_label(o),
                 "test_acc": r["test_acc"],
                 "other_test_acc": o["test_acc"],
                 "d_acc": o["test_acc"] - r["test_acc"],

@@ -16,6 +16,7 @@ from vgmodels.analysis import meanfield
 from vgmodels.analysis.references import cite
 from vgmodels.report.figure_files import WIDTH, Figure, _save
 from vgmodels.report.tables import Table
+from vgmodels.results import device_label
 
 LEARNS = 0.5  # a run learns at test accuracy >= 0.5 (five times chance)
 SPECTRUM = ("tanh_orthogonal", "tanh_gaussian", "sigmoid_orthogonal", "baseline_init", "relu_he")
@@ -242,7 +243,7 @@ def spread_text(groups) -> str:
 def intro_text(recs: list[dict], groups) -> str:
     """The section's opening: what ran, where, on which budget, and the spread measured."""
     deep = max(r["config"]["model"]["depth"] for r in recs)
-    devices = ", ".join(sorted({r.get("device_name") or r.get("device") or "?" for r in recs}))
+    devices = ", ".join(sorted({device_label(r) for r in recs}))
     epochs, n = budget(grid_runs(recs)[0])
     longer = sorted({budget(r) for r in recs} - {(epochs, n)})
     bn = (

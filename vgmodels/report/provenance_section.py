@@ -7,6 +7,7 @@ import json
 from collections import defaultdict
 
 from vgmodels.report.tables import Table
+from vgmodels.results import device_label
 
 # What must agree across the records of one table for its rows to compare like with like.
 QUANTITIES = {
@@ -54,7 +55,7 @@ def provenance_table(records: list[dict]) -> Table:
         rows.append(
             [
                 case,
-                _join(r.get("device_name", r.get("device")) for r in recs),
+                _join(device_label(r) for r in recs),
                 _join(r.get("torch") for r in recs),
                 _join(commit_of(r) for r in recs),
                 f"{len(seeds)} ({', '.join(map(str, seeds))})",
