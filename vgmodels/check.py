@@ -4,6 +4,17 @@ Each baseline case holds, over its seeds, its mean test accuracy and its fingerp
 fingerprint.py). Lower test accuracy fails; higher test accuracy never does (whatever else moved is
 listed for information); any other quantity that moved fails the case, and so does a case of the
 baseline that is missing from the results, unless --allow-missing.
+
+What the gate is for: a change that moves what a case learns on the smoke profile by more than
+its seeds' spread (a remedy switched off, a wrong learning rate or depth, a broken forward or
+backward, a case that now diverges), or moves its fingerprint (per-layer gradient norms,
+saturation, the vanishing ratio). What it cannot see: a wrong wiring whose accuracy stays inside
+the tolerance. Those belong to the unit tests, which check the wiring by its numbers: GradNorm's
+placement (grad_norm_pre's seeds fall inside grad_norm's tolerance; tests/models/test_mlp.py),
+SDAGD's per-tensor ball of radius 0.1 with its curvature (plain normalized SGD reaches 0.370
+against 0.362 on smoke; tests/training/test_wiring.py), the optimizer renewed at each growth of a
+layer-wise schedule, the rmsprop and momentum settings (test_wiring.py), activation names and
+init scales (tests/models/).
 """
 
 from __future__ import annotations
