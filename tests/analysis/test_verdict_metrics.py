@@ -85,14 +85,3 @@ def test_metric_difference_in_points_ratios_and_shares():
     log_iv = Interval(1.0, -2.0, 2.0, 4)
     assert Metric("l", lambda r: 0, "log").difference(log_iv) == "×10 (95% CI ×0.01 to ×100)"
     assert Metric("x", lambda r: 0, "other").difference(iv) == "+0.123 (95% CI +0.100 to +0.150)"
-
-
-def test_why_failing_is_empty_for_a_learning_case_and_says_something_for_a_failing_one():
-    from vgmodels.analysis.verdicts import why_failing
-
-    def rec(acc):
-        return {"test_acc": acc, "history": [{"epoch": 1, "val_acc": acc, "train_loss": 2.3}]}
-
-    assert why_failing("x", [rec(0.85), rec(0.86)]) == ""
-    # a training loss of 2.3, chance's ln 10 = 2.3026 within the margin: stuck there
-    assert why_failing("x", [rec(0.1), rec(0.1)]) == "stuck at chance loss"

@@ -286,6 +286,19 @@ def test_same_seed_same_record_on_cpu(tiny_data, tiny_profile):
     assert _strip_timing(a) == _strip_timing(b)
     c = train_case(REMEDIES["batchnorm"], tiny_profile, 4, "cpu", tiny_data)
     assert _strip_timing(a)["history"] != _strip_timing(c)["history"]
+    assert (a["seed"], c["seed"], a["flush_denormal"]) == (3, 4, True)
+
+
+def test_train_case_defaults_to_seed_0_the_auto_device_and_flush_to_zero(tiny_data, tiny_profile):
+    one = tiny_profile.with_epochs(1)
+    rec = train_case(REMEDIES["relu"], one, data=tiny_data)
+    auto = "cuda" if torch.cuda.is_available() else "cpu"
+    assert (rec["seed"], rec["device"], rec["flush_denormal"]) == (0, auto, True)
+    assert _strip_timing(rec) == _strip_timing(
+        train_case(REMEDIES["relu"], one, 0, auto, tiny_data)
+    )
+    off = train_case(REMEDIES["relu"], one, 0, "cpu", tiny_data, flush_denormal=False)
+    assert off["flush_denormal"] is False
 
 
 def test_divergence_is_recorded_not_raised(tiny_data):

@@ -7,7 +7,7 @@ import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from vgmodels.analysis.case_diagnosis import diagnose_case, g
+from vgmodels.analysis.case_diagnosis import g
 from vgmodels.analysis.stats import (
     CONTRADICTED,
     INCONCLUSIVE,
@@ -220,12 +220,6 @@ class Explodes:
         else:
             d = Decision(INCONCLUSIVE, f"{sum(boom)} of {len(rs)} seeds explode")
         return Outcome(protocol(rs), measured, d.verdict, d.reason)
-
-
-def why_failing(case: str, records: list[dict]) -> str:
-    """The diagnosis of a failing case in a few words ('' when it learns)."""
-    d = diagnose_case(case, records)
-    return d.short if d.failing else ""
 
 
 def short(x: float) -> str:
