@@ -360,3 +360,47 @@ def test_rows_for_unjudged_cases_and_the_improvement_boundary(template, base):
     assert _row(edge, base).verdict != "improved"
     above = [record(template, seed=s, acc=0.51 + 0.0601) for s in range(3)]
     assert _row(above, base).verdict == "improved"
+
+
+def test_table_lists_exactly_most_moves_with_no_more_and_no_trailing_space():
+    from vgmodels.analysis.fingerprint import Moved
+    from vgmodels.check import Row
+
+    moves = tuple(Moved("grad_log10", f"h{i}", -float(i), 0.5) for i in (1, 2, 3))
+    row = format_rows([Row("adam", 0.5, 0.5, 0.06, "MOVED", moves)]).splitlines()[1]
+    assert row == (
+        f"{'adam':<22} {'0.5000':>8} {'0.5000':>8} {'0.0600':>7}  {'MOVED':<11} "
+        "grad_log10[h3] -3 (tol 0.5); grad_log10[h2] -2 (tol 0.5); grad_log10[h1] -1 (tol 0.5)"
+    )
+    ok = format_rows([Row("adam", 0.5, 0.5, 0.06, "ok")]).splitlines()[1]
+    assert ok == f"{'adam':<22} {'0.5000':>8} {'0.5000':>8} {'0.0600':>7}  ok"
+
+
+def test_the_help_names_the_command_and_what_each_option_takes():
+    out = _cli("--help")
+    assert out.returncode == 0
+    text = " ".join(out.stdout.split())  # argparse wraps to the terminal's width
+    assert text.startswith(
+        "usage: vgmodels.check [-h] (--baseline BASELINE | --write-baseline FILE)"
+    )
+    for words in (
+        "a regression gate on accuracy and fingerprint",
+        "results pytest-benchmark JSON or `vgmodels run --out` records",
+        "--baseline BASELINE baseline JSON to check against",
+        "--write-baseline FILE write a baseline made from RESULTS",
+        "--allow-missing a baseline case absent from RESULTS passes",
+    ):
+        assert words in text, words
+
+
+def test_a_baseline_is_written_from_one_profile_only(template, tmp_path):
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    for seed, profile in ((0, "smoke"), (1, "quick")):
+        rec = record(template, seed=seed)
+        rec["profile"] = profile
+        (runs / f"adam-s{seed}.json").write_text(json.dumps(rec))
+    out = _cli(runs, "--write-baseline", tmp_path / "base.json")
+    assert out.returncode == 2 and out.stderr.count("\n") == 1
+    assert "results mix profiles; a baseline is made from one profile" in out.stderr
+    assert not (tmp_path / "base.json").exists()
