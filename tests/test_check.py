@@ -312,6 +312,19 @@ def _prof(profile="smoke", epochs=2, n_train=128):
             "a baseline of the same profile",
         ),
         ([_prof(n_train=64)], {"epochs": 2}, None),  # no n_train named: any size
+        (  # no n_train named: the epochs alone decide, and are named alone
+            [_prof(epochs=3)],
+            {"epochs": 2},
+            "results ran 3 epochs on 128 training images, the baseline 2: check against a "
+            "baseline of the same profile",
+        ),
+        ([_prof(epochs=3)], {"n_train": 128}, None),  # no epochs named: nothing to compare
+        (  # of two budgets that differ, the smaller is named, whatever the records' order
+            [_prof(epochs=10, n_train=64), _prof(epochs=3, n_train=64), _prof()],
+            {"epochs": 2, "n_train": 128},
+            "results ran 3 epochs on 64 training images, the baseline 2 on 128: check against "
+            "a baseline of the same profile",
+        ),
     ],
 )
 def test_same_profile_says_exactly_why_records_and_baseline_differ(records, baseline, why):

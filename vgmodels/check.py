@@ -159,10 +159,11 @@ def _same_profile(records: list[dict], baseline: dict) -> str | None:
     want = (baseline.get("epochs"), baseline.get("n_train"))
     off = [(e, n) for e, n in ran if e != want[0] or (want[1] and n != want[1])]
     if want[0] is not None and off:
-        e, n = sorted(off, key=str)[0]  # one budget that differs, named the same on every run
+        e, n = min(off)  # the smallest budget that differs (every record names its n_train)
+        on = f" on {want[1]}" if want[1] else ""  # an older baseline names its epochs alone
         return (
-            f"results ran {e} epochs on {n} training images, the baseline {want[0]} on "
-            f"{want[1]}: check against a baseline of the same profile"
+            f"results ran {e} epochs on {n} training images, the baseline {want[0]}{on}: "
+            "check against a baseline of the same profile"
         )
     return None
 
