@@ -417,3 +417,28 @@ def test_a_baseline_is_written_from_one_profile_only(template, tmp_path):
     assert out.returncode == 2 and out.stderr.count("\n") == 1
     assert "results mix profiles; a baseline is made from one profile" in out.stderr
     assert not (tmp_path / "base.json").exists()
+
+
+def test_the_baseline_names_its_first_run_and_the_rule_written_out(seeds):
+    import torch
+
+    recs = copy.deepcopy(seeds)
+    for r, name in zip(recs, ("machine A", "machine B", "machine C"), strict=True):
+        r["device_name"] = name
+    b = make_baseline(recs)
+    assert {k: v for k, v in b.items() if k != "cases"} == {
+        "profile": "smoke",
+        "epochs": 2,
+        "n_train": 128,
+        "device": "cpu",
+        "device_name": "machine A",
+        "torch": torch.__version__,
+        "rule": "tolerance = max(floor, 6 x seed std; the gradient profile takes its largest "
+        "layer std, the validation curve its mean epoch std); floors test_acc 0.05, train_loss "
+        "0.05, grad_log10 0.25, val_acc 0.03, train_loss also 0.1 x its mean; fails: lower "
+        "test_acc, any other quantity moved unless test_acc rose, a baseline case missing from "
+        "the results",
+        "k": 6.0,
+        "floors": {"test_acc": 0.05, "train_loss": 0.05, "grad_log10": 0.25, "val_acc": 0.03},
+    }
+    assert list(b["cases"]) == ["adam"] and b["cases"]["adam"]["seeds"] == [0, 1, 2]
