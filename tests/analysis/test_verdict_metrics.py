@@ -85,3 +85,13 @@ def test_metric_difference_in_points_ratios_and_shares():
     log_iv = Interval(1.0, -2.0, 2.0, 4)
     assert Metric("l", lambda r: 0, "log").difference(log_iv) == "×10 (95% CI ×0.01 to ×100)"
     assert Metric("x", lambda r: 0, "other").difference(iv) == "+0.123 (95% CI +0.100 to +0.150)"
+
+
+def test_short_keeps_four_significant_digits_and_writes_exponents_short():
+    from vgmodels.analysis.verdicts import short
+
+    assert short(0.123456) == "0.1235"
+    assert short(1e-05) == "1e-5" and short(1.23456e-7) == "1.235e-7"
+    assert short(1e-10) == "1e-10"  # two exponent digits stay
+    assert short(2.5e10) == "2.5e10" and short(3e100) == "3e100"  # "2.5e+10" before
+    assert short(12345.0) == "1.234e4"

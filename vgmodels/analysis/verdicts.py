@@ -223,8 +223,9 @@ class Explodes:
 
 
 def short(x: float) -> str:
-    """Four significant digits, exponents written short (1e-05 -> 1e-5)."""
-    return f"{x:.4g}".replace("e-0", "e-").replace("e+0", "e")
+    """Four significant digits, exponents written short (1e-05 -> 1e-5, 2.5e+10 -> 2.5e10)."""
+    mantissa, e, exponent = f"{x:.4g}".partition("e")
+    return mantissa + (f"e{int(exponent)}" if e else "")
 
 
 def _slack(text: str) -> float:
