@@ -259,7 +259,9 @@ def test_cli_bad_input_is_one_line_exit_2_nothing_written(seeds, tmp_path):
     bad_base = tmp_path / "bad_base.json"
     bad_base.write_text(json.dumps(broken))
     out = _cli(results, "--baseline", bad_base)
-    assert _one_line_exit_2(out) and "case adam: fingerprint needs" in out.stderr
+    assert _one_line_exit_2(out) and out.stderr.startswith(
+        f"vgmodels.check: error: {bad_base}: case adam: fingerprint needs"
+    )
     other = json.loads(base.read_text()) | {"epochs": 7}
     (tmp_path / "other.json").write_text(json.dumps(other))
     out = _cli(results, "--baseline", tmp_path / "other.json")
@@ -414,8 +416,9 @@ def test_a_baseline_is_written_from_one_profile_only(template, tmp_path):
         rec["profile"] = profile
         (runs / f"adam-s{seed}.json").write_text(json.dumps(rec))
     out = _cli(runs, "--write-baseline", tmp_path / "base.json")
-    assert out.returncode == 2 and out.stderr.count("\n") == 1
-    assert "results mix profiles; a baseline is made from one profile" in out.stderr
+    assert out.returncode == 2 and out.stderr == (
+        "vgmodels.check: error: results mix profiles; a baseline is made from one profile\n"
+    )
     assert not (tmp_path / "base.json").exists()
 
 
