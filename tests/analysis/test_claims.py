@@ -117,6 +117,51 @@ def test_compare_log_metric_and_lower_side():
     assert o.difference == "+0.000 (no spread) % of units"
 
 
+def test_compare_names_every_side_without_records_or_without_the_metric():
+    assert C.Compare("adam")(group([])) == C.Outcome(
+        "–", "–", C.NOT_RUN, "no records of adam and baseline"
+    )
+    groups = group(seeds("rnn_long", [0.2] * 2) + seeds("lstm_long", [0.8] * 2))  # no time norms
+    o = C.Compare("lstm_long", "rnn_long", C.THROUGH_TIME)(groups)
+    want = "no ‖∂L/∂h₁‖ / ‖∂L/∂h_T‖, last epoch in the records"
+    assert o == C.Outcome("paper, 100 epochs, 2 seeds", "–", C.NOT_RUN, want)
+
+
+def test_compare_reads_the_supplement_only_when_asked():
+    groups = group(seeds("relu", [0.80, 0.82, 0.84]) + seeds("baseline", [0.10, 0.12, 0.14]))
+    extra = group(seeds("baseline", [0.90, 0.92, 0.94], profile="paper300", epochs=300))
+    o = C.Compare("relu")(groups, extra)
+    assert o.verdict == C.REPRODUCED and o.protocol == "paper, 100 epochs, 3 seeds"
+    assert o.measured.endswith("vs baseline 0.1200 (seeds 0.1000, 0.1200, 0.1400)")
+
+
+def test_compare_below_is_the_side_asked_for_and_joins_the_note():
+    groups = group(seeds("std10", [0.10, 0.12, 0.14]) + seeds("baseline", [0.80, 0.82, 0.84]))
+    assert C.Compare("std10", side=-1)(groups).verdict == C.REPRODUCED
+    above = C.Compare("std10")(groups)  # the same records read as a claim of a gain
+    assert above.verdict == C.CONTRADICTED
+    assert above.reason == "the interval lies on the other side of zero"
+    noted = C.Compare("std10", note="budget-matched")(groups)
+    assert noted.reason == "the interval lies on the other side of zero; budget-matched"
+
+
+def test_last_epoch_readers_take_the_last_epoch_and_an_index_of_it():
+    r = {
+        "history": [
+            {"train_acc": 0.1, "grad_norm": [5.0, 6.0]},
+            {"train_acc": 0.7, "grad_norm": [1.0, 2.0]},
+        ]
+    }
+    assert C._last("train_acc")(r) == 0.7 and C.TRAIN_ACC.read(r) == 0.7
+    assert C._last("grad_norm", 1)(r) == 2.0
+    assert C._last("saturation", 0)(r) is None  # absent at the last epoch: no number, no error
+
+
+def test_not_run_names_each_case_without_records():
+    o = C.not_run(("adam", None), ("baseline", seeds("baseline", [0.1])), ("relu", []))
+    assert o == C.Outcome("–", "–", C.NOT_RUN, "no records of adam and relu")
+
+
 # --- the article's 300-epoch claims: about a value ---------------------------------------------
 
 
@@ -129,7 +174,16 @@ def test_about_needs_300_epochs_on_the_full_data():
     o = check(group([]), extra)
     assert o.verdict == C.REPRODUCED and o.protocol == "paper300, 300 epochs, 3 seeds"
     far = group(seeds("baseline", [0.5] * 3, epochs=300, train_acc=0.5))
-    assert C.About("baseline", C.TRAIN_ACC, 0.1, 0.05)(far).verdict == C.CONTRADICTED
+    assert C.About("baseline", C.TRAIN_ACC, 0.1, 0.05)(far) == C.Outcome(
+        "paper, 300 epochs, 3 seeds",
+        "final training acc. 0.5000 (seeds 0.5000, 0.5000, 0.5000)",
+        C.CONTRADICTED,
+        "the interval lies outside 0.1 ± 0.05",
+        "mean 0.500 (95% CI 0.500 to 0.500)",
+    )
+    assert check(group([])) == C.Outcome(
+        "–", "–", C.NOT_RUN, "no records of depth3 at 300 epochs, full data"
+    )
 
 
 def test_explodes():
@@ -141,7 +195,20 @@ def test_explodes():
     mixed = group(
         seeds("relu_std1", [0.8]) + [rec("relu_std1", 1, 0.1, loss=[2.3, 1e4, 1e5, 1e6, 1e7])]
     )
-    assert C.Explodes("relu_std1")(mixed).verdict == C.INCONCLUSIVE
+    assert C.Explodes("relu_std1")(mixed) == C.Outcome(
+        "paper, 100 epochs, 2 seeds",
+        "diverged in 0 of 2 seeds; largest training loss 1e7",
+        C.INCONCLUSIVE,
+        "1 of 2 seeds explode",
+    )
+    assert C.Explodes("relu_std1")(calm).reason == "its loss stays bounded in every seed"
+    nan = rec("relu_std1", 1, 0.1, loss=[math.nan] * 5) | {"diverged": True}
+    o = C.Explodes("relu_std1")(group(seeds("relu_std1", [0.8]) + [nan]))
+    assert o.measured == "diverged in 1 of 2 seeds; largest training loss 2.3"
+    assert o.reason == "1 of 2 seeds explode"
+    gone = C.Explodes("relu_std1")(group([nan]))
+    assert gone.verdict == C.REPRODUCED
+    assert gone.measured == "diverged in 1 of 1 seeds; no finite loss"
 
 
 # --- S4's numbers, computed -------------------------------------------------------------------
@@ -175,6 +242,22 @@ def test_agrees_reads_the_quoted_precision():
     assert C.agrees(0.006648, "0.0066–0.0069") and not C.agrees(0.0072, "0.0066–0.0069")
     assert C.agrees(0.0, "=0") and not C.agrees(1e-12, "=0")
     assert C.agrees(0.05, ">0") and not C.agrees(0.0, ">0")
+    # both ends of the two units are inside: '3' is 1 to 5, exactly representable
+    assert C.agrees(1.0, "3") and C.agrees(5.0, "3")
+    assert not C.agrees(0.999, "3") and not C.agrees(5.001, "3")
+
+
+def test_computed_names_each_number_off_its_quote():
+    rows = [("a", 1.0, "=1"), ("b", 0.5, "0.9"), ("c", 3.0, ">4")]
+    assert C.Computed(lambda: rows, how="by hand")(group([])) == C.Outcome(
+        "by hand",
+        "a = 1; b = 0.5; c = 3",
+        C.CONTRADICTED,
+        "b: ours vs quoted 0.9; c: ours vs quoted >4",
+    )
+    assert C.Computed(lambda: rows[:1])(group([])) == C.Outcome(
+        "computed with torch autograd", "a = 1", C.REPRODUCED
+    )
 
 
 def test_activation_derivatives_in_closed_form():

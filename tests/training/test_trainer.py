@@ -3,17 +3,19 @@
 import itertools
 import json
 import math
+import platform
 import types
 from dataclasses import replace
 
 import pytest
 import torch
 
+import vgmodels
 from vgmodels.models import build
 from vgmodels.profiles import Profile
 from vgmodels.remedies import REMEDIES
 from vgmodels.training import trainer
-from vgmodels.training.record import make_record
+from vgmodels.training.record import make_record, peak_rss_mb
 from vgmodels.training.schedules import phases_for
 from vgmodels.training.trainer import train_case
 
@@ -225,6 +227,13 @@ def test_record_final_numbers_by_hand(tiny_data):
     ]
     assert rec["flush_denormal"] is True and rec["linear_kernel"] == "aten"
     assert (rec["run_seconds"], rec["started_at"], rec["finished_at"]) == (9.5, 1000.0, 1010.0)
+    # what ran, where and with what: the case's own words, this interpreter and package
+    assert (rec["case"], rec["family"], rec["profile"]) == ("baseline", "problem", "smoke")
+    assert rec["description"] == "Model 3: 7x128 sigmoid, N(0, 0.05), SGD lr 1e-2"
+    assert rec["wiring"] == "784 -> 7 x [Linear -> sigmoid] -> Linear 10"
+    assert rec["python"] == platform.python_version() and rec["torch"] == torch.__version__
+    assert rec["code_version"] == vgmodels.__version__ == rec["code"]["version"]
+    assert (rec["schema"], rec["device"], rec["concurrent_runs"]) == ("vgmodels.record/1", "cpu", 1)
 
 
 def test_record_of_a_run_that_never_converged_nor_ran(tiny_data):
@@ -254,9 +263,25 @@ def test_record_of_a_run_that_never_converged_nor_ran(tiny_data):
     assert empty["seconds_per_epoch"] == 0.0 and empty["flops_per_epoch"] == 0.0
     # the last hidden layer without any gradient: the ratio is infinite, stored as null (JSON-safe)
     silent = _history([0.5], [[1.0, 1, 1, 1, 1, 1, 0.0, 1.0]])
-    rec = make_record(*args[:-1], phases_for("none", 1), silent, (1.0, 0.5), timing, True, "aten")
+    one = timing | {"seconds": 3.0, "flops": 7e6}  # one epoch: the totals are the epoch's
+    rec = make_record(*args[:-1], phases_for("none", 1), silent, (1.0, 0.5), one, True, "aten")
     assert rec["vanishing_ratio"] == {"epoch1": None, "final": None}
+    assert rec["flops_per_epoch"] == 7e6 and rec["seconds_per_epoch"] == 3.0
     json.dumps(rec, allow_nan=False)
+
+
+@pytest.mark.parametrize(
+    ("platform_name", "maxrss", "mib"), [("linux", 3 * 2**10, 3.0), ("darwin", 5 * 2**20, 5.0)]
+)
+def test_peak_rss_is_in_mib_from_linuxs_kib_and_macoss_bytes(
+    monkeypatch, platform_name, maxrss, mib
+):
+    import resource
+    import sys
+
+    monkeypatch.setattr(sys, "platform", platform_name)
+    monkeypatch.setattr(resource, "getrusage", lambda who: types.SimpleNamespace(ru_maxrss=maxrss))
+    assert peak_rss_mb() == mib
 
 
 def test_wall_clock_fields_bracket_the_run_on_one_clock(monkeypatch, tiny_data, tiny_profile):
