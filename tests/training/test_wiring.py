@@ -123,3 +123,84 @@ def test_sdagd_case_steps_one_ball_of_radius_0_1_per_tensor_with_its_curvature()
     # the curvature term shows in the head: normalized SGD per tensor would not pass
     head_gap = (after[-2] - plain[-2]).abs().max() / (after[-2] - before[-2]).abs().max()
     assert head_gap > 1e-3
+
+
+def test_grad_clip_case_scales_the_whole_gradient_to_norm_1_before_sgds_step():
+    run = _run("grad_clip", epochs=1)
+    run.begin_phase(run.phases[0])
+    params = list(run.model.parameters())
+    with torch.no_grad():  # a gradient well above the clip's norm 1
+        run.model.head.weight.mul_(50.0)
+    start = [p.detach().clone() for p in params]
+    x, y = run.data.train.x, run.data.train.y  # batches of 512: the epoch's one step
+    grads = torch.autograd.grad(F.cross_entropy(run.model(x), y), params)
+    norm = torch.sqrt(sum((g * g).sum() for g in grads))
+    assert norm > 2
+    _one_epoch(run)
+    for p, p0, g in zip(params, start, grads, strict=True):
+        torch.testing.assert_close(p.detach(), p0 - 0.01 * g / (norm + 1e-6))
+
+
+def test_resnet_case_steps_its_one_cycle_rate_at_every_batch():
+    from dataclasses import replace
+
+    from vgmodels.training.trainer import train_case
+
+    base = REMEDIES["resnet_bn_relu"]
+    case = replace(base, train=replace(base.train, batch_size=128))  # 4 steps an epoch
+    rec = train_case(case, Profile("t", 2, 1, probe_size=16), 0, "cpu", synthetic_dataset(512))
+    # torch's own one-cycle over the 8 steps, read after steps 4 and 8
+    w = torch.zeros(1, requires_grad=True)
+    ref = torch.optim.lr_scheduler.OneCycleLR(
+        torch.optim.AdamW([w], lr=3e-3), max_lr=3e-3, total_steps=8
+    )
+    want = []
+    for step in range(1, 9):
+        ref.optimizer.step()
+        ref.step()
+        if step % 4 == 0:
+            want.append(ref.get_last_lr()[0])
+    assert [h["lr"] for h in rec["history"]] == pytest.approx(want, rel=1e-9)
+    assert want[0] > 1e-3 > want[1]  # past the peak, then falling (never stepped: 1.2e-4 twice)
+
+
+def test_the_epochs_rate_is_the_optimizers_or_sdagds_radius():
+    for case_id, lr in (("sdagd", 0.1), ("baseline", 0.01), ("adam", 1e-3)):
+        run = _run(case_id, epochs=1)
+        run.begin_phase(run.phases[0])
+        _one_epoch(run)
+        assert run.history[0]["lr"] == lr, case_id
+
+
+def test_recurrent_epochs_record_the_gradient_through_time_and_reach_on_epoch():
+    from vgmodels.training.probes import time_probe
+
+    rows = []
+    data = synthetic_dataset(256, 32, 32)
+    run = Run(REMEDIES["rnn"], Profile("t", 2, 1, probe_size=16), 0, "cpu", data, rows.append)
+    run.begin_phase(run.phases[0])
+    _one_epoch(run)
+    _one_epoch(run)
+    assert len(rows) == 2 and rows == run.history
+    got = rows[-1]["grad_norm_time"]
+    assert len(got) == 28 and all(v > 0 for v in got)  # one norm per row of the image
+    assert got == time_probe(run.model, run.probe_x, run.probe_y)  # of the model as it stands
+
+
+@pytest.mark.parametrize(
+    ("train_loss", "val_loss", "diverged"),
+    [(math.nan, 0.5, True), (0.5, math.nan, True), (math.inf, math.inf, True), (0.5, 0.7, False)],
+)
+def test_an_epoch_diverges_when_either_loss_is_not_finite(
+    monkeypatch, train_loss, val_loss, diverged
+):
+    from vgmodels.training import trainer
+
+    run = _run("baseline", epochs=1)
+    run.begin_phase(run.phases[0])
+    before = run.snapshot()
+    sums = run.train_epoch()
+    sums.loss.fill_(train_loss * run.n_train)
+    monkeypatch.setattr(trainer, "evaluate", lambda model, split: (val_loss, 0.1))
+    assert run.end_epoch(sums, 1.0, before) is diverged
+    assert run.timing["diverged"] is diverged
