@@ -284,6 +284,27 @@ def test_peak_rss_is_in_mib_from_linuxs_kib_and_macoss_bytes(
     assert peak_rss_mb() == mib
 
 
+def test_a_run_without_data_loads_the_profiles_split_sizes(monkeypatch, tiny_data):
+    asked = []
+    monkeypatch.setattr(trainer, "load_fashion_mnist", lambda **kw: asked.append(kw) or tiny_data)
+    profile = Profile("t", 1, 1, n_train=64, n_val=32, n_test=16, probe_size=16)
+    run = trainer.Run(REMEDIES["relu"], profile, 0, "cpu")
+    assert asked == [{"n_train": 64, "n_val": 32, "n_test": 16}] and run.n_train == 512
+
+
+@pytest.mark.parametrize("kernel", ["onednn", "aten"])
+def test_the_run_names_the_linear_kernel_chosen_for_the_cpu(monkeypatch, tiny_data, kernel):
+    from vgmodels.models import onednn_linear
+
+    monkeypatch.setenv("VG_LINEAR", kernel)
+    onednn_linear.use_onednn.cache_clear()
+    try:
+        run = trainer.Run(REMEDIES["relu"], Profile("t", 1, 1, probe_size=16), 0, "cpu", tiny_data)
+    finally:
+        onednn_linear.use_onednn.cache_clear()  # the pin of tests/conftest.py comes back
+    assert run.kernel == kernel
+
+
 def test_wall_clock_fields_bracket_the_run_on_one_clock(monkeypatch, tiny_data, tiny_profile):
     # one fake clock behind both time.time and time.perf_counter, one second a reading: the
     # brackets hold exactly, with no slack for two clocks read at different moments
