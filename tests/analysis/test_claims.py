@@ -149,6 +149,7 @@ def test_last_epoch_readers_take_the_last_epoch_and_an_index_of_it():
     r = {
         "history": [
             {"train_acc": 0.1, "grad_norm": [5.0, 6.0]},
+            {"train_acc": 0.4, "grad_norm": [3.0, 4.0]},
             {"train_acc": 0.7, "grad_norm": [1.0, 2.0]},
         ]
     }

@@ -305,6 +305,18 @@ def test_the_run_names_the_linear_kernel_chosen_for_the_cpu(monkeypatch, tiny_da
     assert run.kernel == kernel
 
 
+def test_a_run_defaults_to_the_auto_device_and_flushes_denormals_unless_told(tiny_data):
+    profile = Profile("t", 1, 1, probe_size=16)
+    denormal = torch.tensor([1e-39])  # below float32's smallest normal, 1.18e-38
+    run = trainer.Run(REMEDIES["relu"], profile, data=tiny_data)
+    auto = "cuda" if torch.cuda.is_available() else "cpu"
+    assert run.dev.type == auto and run.flush_denormal is True
+    if auto == "cpu":
+        assert (denormal * 2).item() == 0.0  # flushed to zero
+        trainer.Run(REMEDIES["relu"], profile, 0, "cpu", tiny_data, flush_denormal=False)
+        assert (denormal * 2).item() == pytest.approx(2e-39)
+
+
 def test_wall_clock_fields_bracket_the_run_on_one_clock(monkeypatch, tiny_data, tiny_profile):
     # one fake clock behind both time.time and time.perf_counter, one second a reading: the
     # brackets hold exactly, with no slack for two clocks read at different moments
