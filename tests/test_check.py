@@ -223,7 +223,8 @@ def test_cli_fresh_passes_relabelled_fails_missing_fails(template, seeds, tmp_pa
             row["grad_norm"] = [1e-6, 1e-4]
     results = _bench(seeds + rms, tmp_path / "bench.json")
     base = tmp_path / "base.json"
-    assert _cli(results, "--write-baseline", base).returncode == 0
+    wrote = _cli(results, "--write-baseline", base)
+    assert (wrote.returncode, wrote.stdout) == (0, f"wrote {base}: 2 cases\n")
     assert set(json.loads(base.read_text())["cases"]) == {"adam", "rmsprop"}
     out = _cli(results, "--baseline", base)
     assert out.returncode == 0, out.stdout + out.stderr
@@ -265,7 +266,9 @@ def test_cli_bad_input_is_one_line_exit_2_nothing_written(seeds, tmp_path):
     other = json.loads(base.read_text()) | {"epochs": 7}
     (tmp_path / "other.json").write_text(json.dumps(other))
     out = _cli(results, "--baseline", tmp_path / "other.json")
-    assert _one_line_exit_2(out) and "results ran 2 epochs" in out.stderr
+    assert _one_line_exit_2(out) and out.stderr.startswith(
+        "vgmodels.check: error: results ran 2 epochs"
+    )
     unknown = json.loads(results.read_text())
     unknown["benchmarks"][0]["extra_info"]["records"][0]["case"] = "magic"
     (tmp_path / "unknown.json").write_text(json.dumps(unknown))

@@ -125,6 +125,8 @@ def test_compare_names_every_side_without_records_or_without_the_metric():
     o = C.Compare("lstm_long", "rnn_long", C.THROUGH_TIME)(groups)
     want = "no ‖∂L/∂h₁‖ / ‖∂L/∂h_T‖, last epoch in the records"
     assert o == C.Outcome("paper, 100 epochs, 2 seeds", "–", C.NOT_RUN, want)
+    one_side = group(seeds("rnn_long", [0.2] * 2) + seeds("lstm_long", [0.8] * 2, time=[1.0, 2.0]))
+    assert C.Compare("lstm_long", "rnn_long", C.THROUGH_TIME)(one_side) == o
 
 
 def test_compare_reads_the_supplement_only_when_asked():
@@ -203,13 +205,16 @@ def test_explodes():
         "1 of 2 seeds explode",
     )
     assert C.Explodes("relu_std1")(calm).reason == "its loss stays bounded in every seed"
-    nan = rec("relu_std1", 1, 0.1, loss=[math.nan] * 5) | {"diverged": True}
+    nan = rec("relu_std1", 1, 0.1, loss=[None] * 5) | {"diverged": True}  # NaN is stored null
     o = C.Explodes("relu_std1")(group(seeds("relu_std1", [0.8]) + [nan]))
     assert o.measured == "diverged in 1 of 2 seeds; largest training loss 2.3"
     assert o.reason == "1 of 2 seeds explode"
     gone = C.Explodes("relu_std1")(group([nan]))
     assert gone.verdict == C.REPRODUCED
     assert gone.measured == "diverged in 1 of 1 seeds; no finite loss"
+    # 100 x chance's loss itself does not pass it
+    edge = group(seeds("relu_std1", [0.1], loss=[2.3, C.EXPLODED, 2.0, 2.0, 2.0]))
+    assert C.Explodes("relu_std1")(edge).verdict == C.CONTRADICTED
 
 
 # --- S4's numbers, computed -------------------------------------------------------------------
@@ -243,6 +248,10 @@ def test_agrees_reads_the_quoted_precision():
     assert C.agrees(0.006648, "0.0066–0.0069") and not C.agrees(0.0072, "0.0066–0.0069")
     assert C.agrees(0.0, "=0") and not C.agrees(1e-12, "=0")
     assert C.agrees(0.05, ">0") and not C.agrees(0.0, ">0")
+    # exponents: two units of the mantissa's last digit, scaled ('1.0e-5' is 0.8e-5 to 1.2e-5)
+    assert C.agrees(1.19e-5, "1.0e-5") and not C.agrees(1.3e-5, "1.0e-5")
+    assert C.agrees(2.1e3, "2E3") and not C.agrees(4.5e3, "2E3")  # 2e3 +- 2e3
+    assert C.agrees(0.0729, "0.071") and not C.agrees(0.0731, "0.071")
     # both ends of the two units are inside: '3' is 1 to 5, exactly representable
     assert C.agrees(1.0, "3") and C.agrees(5.0, "3")
     assert not C.agrees(0.999, "3") and not C.agrees(5.001, "3")
