@@ -234,6 +234,15 @@ def test_record_final_numbers_by_hand(tiny_data):
     assert rec["python"] == platform.python_version() and rec["torch"] == torch.__version__
     assert rec["code_version"] == vgmodels.__version__ == rec["code"]["version"]
     assert (rec["schema"], rec["device"], rec["concurrent_runs"]) == ("vgmodels.record/1", "cpu", 1)
+    assert rec["threads"] == torch.get_num_threads()
+    model, train = rec["config"]["model"], rec["config"]["train"]
+    assert (model["depth"], model["width"], model["activation"]) == (7, 128, "sigmoid")
+    assert (model["init"], model["init_std"], train["optimizer"], train["lr"]) == (
+        "normal",
+        0.05,
+        "sgd",
+        0.01,
+    )
 
 
 def test_record_of_a_run_that_never_converged_nor_ran(tiny_data):
