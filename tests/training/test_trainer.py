@@ -319,11 +319,24 @@ def test_a_run_defaults_to_the_auto_device_and_flushes_denormals_unless_told(tin
     denormal = torch.tensor([1e-39])  # below float32's smallest normal, 1.18e-38
     run = trainer.Run(REMEDIES["relu"], profile, data=tiny_data)
     auto = "cuda" if torch.cuda.is_available() else "cpu"
-    assert run.dev.type == auto and run.flush_denormal is True
+    assert run.dev.type == auto and run.flush_denormal is True and run.seed == 0
+    given = trainer.Run(REMEDIES["relu"], profile, 0, torch.device("cpu"), tiny_data)
+    assert given.dev == torch.device("cpu")  # a torch.device is taken as it is
     if auto == "cpu":
         assert (denormal * 2).item() == 0.0  # flushed to zero
         trainer.Run(REMEDIES["relu"], profile, 0, "cpu", tiny_data, flush_denormal=False)
         assert (denormal * 2).item() == pytest.approx(2e-39)
+
+
+def test_an_epochs_sums_start_at_zero_one_per_seed_and_layer():
+    from vgmodels.training.loop import new_sums
+
+    one = new_sums(3, torch.device("cpu"))
+    assert [t.shape for t in one.tensors()] == [(), (), (3,)]
+    stacked = new_sums(3, torch.device("cpu"), (2,))
+    assert [t.shape for t in stacked.tensors()] == [(2,), (2,), (2, 3)]
+    assert stacked.correct.dtype == torch.long and stacked.loss.dtype == torch.float32
+    assert all(not t.any() for t in stacked.tensors())
 
 
 def test_wall_clock_fields_bracket_the_run_on_one_clock(monkeypatch, tiny_data, tiny_profile):
