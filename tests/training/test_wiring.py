@@ -2,6 +2,7 @@
 layer-wise schedule; SDAGD in the sdagd case, one ball of radius 0.1 per tensor with its curvature."""
 
 import math
+from dataclasses import replace
 
 import pytest
 import torch
@@ -11,7 +12,9 @@ from tests.conftest import synthetic_dataset
 from vgmodels.optim import SDAGD
 from vgmodels.profiles import Profile
 from vgmodels.remedies import REMEDIES
-from vgmodels.training.trainer import Run
+from vgmodels.training import trainer
+from vgmodels.training.probes import time_probe
+from vgmodels.training.trainer import Run, train_case
 
 
 def _run(case_id, n_train=512, epochs=4):
@@ -142,10 +145,6 @@ def test_grad_clip_case_scales_the_whole_gradient_to_norm_1_before_sgds_step():
 
 
 def test_resnet_case_steps_its_one_cycle_rate_at_every_batch():
-    from dataclasses import replace
-
-    from vgmodels.training.trainer import train_case
-
     base = REMEDIES["resnet_bn_relu"]
     case = replace(base, train=replace(base.train, batch_size=128))  # 4 steps an epoch
     rec = train_case(case, Profile("t", 2, 1, probe_size=16), 0, "cpu", synthetic_dataset(512))
@@ -173,8 +172,6 @@ def test_the_epochs_rate_is_the_optimizers_or_sdagds_radius():
 
 
 def test_recurrent_epochs_record_the_gradient_through_time_and_reach_on_epoch():
-    from vgmodels.training.probes import time_probe
-
     rows = []
     data = synthetic_dataset(256, 32, 32)
     run = Run(REMEDIES["rnn"], Profile("t", 2, 1, probe_size=16), 0, "cpu", data, rows.append)
@@ -194,8 +191,6 @@ def test_recurrent_epochs_record_the_gradient_through_time_and_reach_on_epoch():
 def test_an_epoch_diverges_when_either_loss_is_not_finite(
     monkeypatch, train_loss, val_loss, diverged
 ):
-    from vgmodels.training import trainer
-
     run = _run("baseline", epochs=1)
     run.begin_phase(run.phases[0])
     before = run.snapshot()
