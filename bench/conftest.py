@@ -274,9 +274,46 @@ class Plan:
         return records, [s for s in seeds if (case_id, s) in self.reused]
 
 
+def ray_failure(e: BaseException) -> str | None:
+    """The first line of an error Ray raised from its own code, else None.
+
+    Ray reports a local node that did not come up in time (every core busy at startup) as a bare
+    `Exception` from inside its package; the bench then stops with one line instead of failing
+    every case with the same traceback. Errors of anything else keep their traceback.
+    """
+    if cluster.ray is None:
+        return None
+    package = Path(cluster.ray.__file__).resolve().parent
+    tb = e.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None or not Path(tb.tb_frame.f_code.co_filename).resolve().is_relative_to(package):
+        return None
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__
+
+
+def start_plan(vg: dict, data, wall: dict, stream) -> Plan:
+    """The session's `Plan`; a cluster that fails to start is one line and exit 3."""
+    try:
+        return Plan(vg, data, wall, stream)
+    except ClusterError as e:
+        pytest.exit(f"bench: {e}", returncode=3)
+    except Exception as e:
+        first = ray_failure(e)
+        if first is None:
+            raise
+        cluster.stop()
+        pytest.exit(
+            f"bench: Ray failed before any run trained ({first}); accepted: rerun when the "
+            "cores are less busy, or train in this process with --vg-workers 1",
+            returncode=3,
+        )
+
+
 @pytest.fixture(scope="session")
 def plan(vg, dataset, request):
-    p = Plan(vg, dataset, request.config._vg_wall, TerminalStream(request.config))
+    p = start_plan(vg, dataset, request.config._vg_wall, TerminalStream(request.config))
     yield p
     p.queue.close()  # saves runs finished while no case waited; stops a cluster started here
 
