@@ -294,11 +294,12 @@ def ray_failure(e: BaseException) -> str | None:
 
 
 def start_plan(vg: dict, data, wall: dict, stream) -> Plan:
-    """The session's `Plan`; a cluster that fails to start is one line and exit 3."""
+    """The session's `Plan`; a cluster that fails to start is one line: exit 2 for a
+    `ClusterError`, exit 3 for Ray failing in its own code."""
     try:
         return Plan(vg, data, wall, stream)
-    except ClusterError as e:
-        pytest.exit(f"bench: {e}", returncode=3)
+    except ClusterError as e:  # exit 2, as the one of --vg-address in pytest_configure
+        pytest.exit(f"bench: {e}", returncode=2)
     except Exception as e:
         first = ray_failure(e)
         if first is None:

@@ -94,5 +94,5 @@ def test_a_cluster_error_stops_the_bench_with_its_line(tmp_path, monkeypatch):
     monkeypatch.setattr(cluster, "ray", None)  # Ray not installed
     with pytest.raises(pytest.exit.Exception) as stop:
         _plan(tmp_path)
-    assert stop.value.returncode == 3
+    assert stop.value.returncode == 2
     assert stop.value.msg.startswith("bench: Ray is not installed (pip install ray); ")
